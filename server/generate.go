@@ -1,0 +1,3 @@
+package server
+
+//go:generate go tool oapi-codegen -config oapi-codegen.yaml ../api/openapi.yaml

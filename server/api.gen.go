@@ -2038,8 +2038,10 @@ type HistoryRecord struct {
 	Before    *map[string]interface{} `json:"before,omitempty"`
 	CreatedAt time.Time               `json:"created_at"`
 	Id        int                     `json:"id"`
-	ObjectId  int                     `json:"object_id"`
-	Operation HistoryRecordOperation  `json:"operation"`
+
+	// ObjectId The id of the changed object: a number, or a UUID for users.
+	ObjectId  string                 `json:"object_id"`
+	Operation HistoryRecordOperation `json:"operation"`
 
 	// TableName The kind of object changed (datasets, settings_models, data_source_models, ...).
 	TableName *string `json:"table_name,omitempty"`

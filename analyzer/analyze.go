@@ -241,6 +241,15 @@ func analyzeTable(ctx context.Context, s *settings, t *Table) (*Result, error) {
 		}
 		res.Encoding = strp(enc)
 	}
+	// A column that only reads with decimal commas decides the others.
+	for _, in := range infs {
+		if in.commaOnly() {
+			for _, o := range infs {
+				o.preferComma = true
+			}
+			break
+		}
+	}
 	// Columns, with expansions, and names unique across them.
 	used := map[string]bool{}
 	for _, in := range infs {

@@ -70,7 +70,7 @@ func sniffTerminator(s string) string {
 	return "\n"
 }
 
-// sniffQuote returns '\'' when single quotes open fields clearly more
+// sniffQuote returns '\” when single quotes open fields clearly more
 // often than double quotes, else 0 (keep '"').
 func sniffQuote(s string) byte {
 	opens := func(q byte) int {

@@ -84,7 +84,7 @@ func walkXLSX(ctx context.Context, s *settings, ra io.ReaderAt, size int64, name
 		if err != nil {
 			return fmt.Errorf("analyzer: %s#%s: %w", name, sh, err)
 		}
-		src := &xlsxRows{rows: rows, d1904: d1904}
+		src := &xlsxRows{f: f, sheet: sh, rows: rows, d1904: d1904, dateStyle: map[int]bool{}}
 		t := &Table{Name: name + "#" + sh, Kind: KindXLSX, Containers: containers, Sheet: sh, Sheets: all, src: src}
 		err = fn(t)
 		rows.Close()
@@ -96,27 +96,28 @@ func walkXLSX(ctx context.Context, s *settings, ra io.ReaderAt, size int64, name
 }
 
 type xlsxRows struct {
-	rows  *excelize.Rows
-	d1904 bool
-	n     int
-	row   []string
+	f         *excelize.File
+	sheet     string
+	rows      *excelize.Rows
+	d1904     bool
+	n         int
+	row       []string
+	dateStyle map[int]bool
 }
 
 func (x *xlsxRows) Next() ([]string, int, error) {
 	for x.rows.Next() {
 		x.n++
-		formatted, err := x.rows.Columns()
-		if err != nil {
-			return nil, x.n, &ParseError{Line: x.n, Err: err}
-		}
 		raw, err := x.rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return nil, x.n, &ParseError{Line: x.n, Err: err}
 		}
 		x.row = x.row[:0]
-		for i, v := range formatted {
-			if i < len(raw) && raw[i] != v && looksLikeDateText(v) {
-				if f, err := strconv.ParseFloat(raw[i], 64); err == nil {
+		for i, v := range raw {
+			if (v == "0" || v == "1") && x.isBoolCell(i+1, x.n) {
+				v = map[string]string{"0": "FALSE", "1": "TRUE"}[v]
+			} else if v != "" && (v[0] >= '0' && v[0] <= '9' || v[0] == '.') {
+				if f, err := strconv.ParseFloat(v, 64); err == nil && x.isDateCell(i+1, x.n) {
 					v = excelSerialText(f, x.d1904)
 				}
 			}
@@ -133,11 +134,61 @@ func (x *xlsxRows) Next() ([]string, int, error) {
 	return nil, x.n + 1, io.EOF
 }
 
-// looksLikeDateText reports formatted cell text that came from a date or
-// time number format (not currency, percent or grouping).
-func looksLikeDateText(v string) bool {
-	if v == "" || strings.ContainsAny(v, "%$€£,") {
+func (x *xlsxRows) isBoolCell(col, row int) bool {
+	name, err := excelize.CoordinatesToCellName(col, row)
+	if err != nil {
 		return false
 	}
-	return strings.ContainsAny(v, "/-:") || strings.ContainsAny(v, "JFMASONDjfmasond")
+	t, err := x.f.GetCellType(x.sheet, name)
+	return err == nil && t == excelize.CellTypeBool
+}
+
+// isDateCell reports whether the cell's number format is a date or time.
+func (x *xlsxRows) isDateCell(col, row int) bool {
+	name, err := excelize.CoordinatesToCellName(col, row)
+	if err != nil {
+		return false
+	}
+	idx, err := x.f.GetCellStyle(x.sheet, name)
+	if err != nil || idx == 0 {
+		return false
+	}
+	if d, ok := x.dateStyle[idx]; ok {
+		return d
+	}
+	d := false
+	if st, err := x.f.GetStyle(idx); err == nil {
+		switch {
+		case st.CustomNumFmt != nil:
+			d = isDateFormatCode(*st.CustomNumFmt)
+		default:
+			n := st.NumFmt
+			d = n >= 14 && n <= 22 || n >= 27 && n <= 36 || n >= 45 && n <= 47 || n >= 50 && n <= 58
+		}
+	}
+	x.dateStyle[idx] = d
+	return d
+}
+
+// isDateFormatCode reports an Excel number format code that shows a date
+// or time: y, d, h or s outside quotes and brackets.
+func isDateFormatCode(code string) bool {
+	in := false
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		switch {
+		case c == '"':
+			in = !in
+		case in:
+		case c == '\\':
+			i++
+		case c == '[':
+			if j := strings.IndexByte(code[i:], ']'); j > 0 {
+				i += j
+			}
+		case c == 'y' || c == 'Y' || c == 'd' || c == 'D' || c == 'h' || c == 'H' || c == 's' || c == 'S':
+			return true
+		}
+	}
+	return false
 }

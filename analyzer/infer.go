@@ -60,6 +60,11 @@ type Inferer struct {
 	dtCount  int64
 	dtBad    []string
 	dtForced bool // formats given for this column
+	dtMixed  bool // strict mode: values parse, but not with one format
+
+	// preferComma makes decimal-comma styles win over decimal-point ones
+	// when both read every value (another column of the file decided).
+	preferComma bool
 
 	jsonOK    bool
 	jsonFixed int64
@@ -118,7 +123,7 @@ func newInferer(s *settings, raw, name string, index int) *Inferer {
 		}
 		list = append(list, compiledBuiltins()...)
 	}
-	if s.inferDT[raw] || s.inferDT[name] {
+	if s.inferDT[raw] || s.inferDT[name] || in.dtForced {
 		in.dtFirst = true
 	}
 	in.cands = newCandidates(list)
@@ -307,6 +312,16 @@ func (in *Inferer) observeDatetime(t string) {
 				m.add(i)
 			}
 		})
+		if m.empty() && in.dtCount > 0 {
+			// Does the value parse with another format on its own?
+			c.all.each(func(i int) {
+				if !in.dtMixed {
+					if _, ok := c.fmts[i].Parse(t); ok {
+						in.dtMixed = true
+					}
+				}
+			})
+		}
 		in.alive = in.alive.and(m)
 		if in.alive.empty() {
 			in.dtOK = false
@@ -547,6 +562,8 @@ func (in *Inferer) decide(c *Column) {
 		c.Questionable = fmt.Sprintf("%d of %d values are numbers, but not %s", in.numCount, in.nonNull, quoteList(in.numBad))
 	case in.dtCount*10 >= in.nonNull*9 && in.dtCount > 0:
 		c.Questionable = fmt.Sprintf("%d of %d values are datetimes, but not %s", in.dtCount, in.nonNull, quoteList(in.dtBad))
+	case in.dtMixed:
+		c.Questionable = fmt.Sprintf("values are datetimes in more than one format (e.g. %s) but strictly_one_datetime_format_in_a_column is set", quoteList(in.dtBad))
 	case in.dtForced:
 		c.Questionable = fmt.Sprintf("the datetime formats given for this column do not parse %s", quoteList(in.dtBad))
 	}
@@ -560,15 +577,42 @@ func quoteList(xs []string) string {
 	return strings.Join(q, ", ")
 }
 
+// commaOnly reports a number column that only reads with a decimal
+// comma: evidence of the file's locale.
+func (in *Inferer) commaOnly() bool {
+	if !in.numOK || in.lead0 || in.nonNull == 0 {
+		return false
+	}
+	comma := false
+	for i, st := range in.styles {
+		if !st.alive {
+			continue
+		}
+		if numStyles[i].dec != ',' {
+			return false
+		}
+		comma = true
+	}
+	return comma
+}
+
 func (in *Inferer) decideNumber(c *Column) bool {
 	if in.lead0 {
 		return false
 	}
 	k := -1
 	for i := range in.styles {
-		if in.styles[i].alive {
+		if in.styles[i].alive && (!in.preferComma || numStyles[i].dec == ',') {
 			k = i
 			break
+		}
+	}
+	if k < 0 {
+		for i := range in.styles {
+			if in.styles[i].alive {
+				k = i
+				break
+			}
 		}
 	}
 	if k < 0 {

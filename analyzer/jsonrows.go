@@ -22,6 +22,7 @@ type jsonRows struct {
 	n       int
 	objects bool
 	mode    int // 0 unknown, 1 objects, 2 arrays
+	done    bool
 }
 
 func newJSONRows(r io.Reader, array bool) *jsonRows {
@@ -43,7 +44,11 @@ func (j *jsonRows) Next() ([]string, int, error) {
 			}
 		}
 	}
+	if j.done {
+		return nil, j.n + 1, io.EOF
+	}
 	if !j.dec.More() {
+		j.done = true
 		if j.array {
 			if _, err := j.dec.Token(); err != nil {
 				return nil, j.n + 1, &ParseError{Line: j.n + 1, Err: err}

@@ -1,7 +1,9 @@
 package analyzer
 
 import (
+	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -328,9 +330,9 @@ func parsePlainInt(s string) (int64, bool) {
 	return int64(u), true
 }
 
-// isFloatText reports whether s is a float in C/Go syntax that is not
-// also a plain decimal: exponent forms, "inf", "nan" and so on. Hex and
-// underscores are refused.
+// isFloatText reports whether s is a float in C/Go syntax: exponent
+// forms, "inf", "nan" and plain decimals. Hex and underscores are
+// refused.
 func isFloatText(s string) bool {
 	if s == "" {
 		return false
@@ -343,5 +345,6 @@ func isFloatText(s string) bool {
 			return l == "inf" || l == "infinity" || l == "nan"
 		}
 	}
-	return true
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil || errors.Is(err, strconv.ErrRange)
 }

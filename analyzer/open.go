@@ -327,6 +327,15 @@ func walkText(s *settings, br *bufio.Reader, head []byte, name string, container
 	}
 	d := SniffDialect(str)
 	applyDialectOverrides(&d, &s.o)
+	if d.Delimiter == 0 && s.o.CSVDelimiter == "" {
+		// One column: the name breaks the tie between CSV and text.
+		switch strings.ToLower(path.Ext(name)) {
+		case ".csv":
+			d.Delimiter = ','
+		case ".tsv", ".tab":
+			d.Delimiter = '\t'
+		}
+	}
 	tb.Dialect = d
 	switch d.Delimiter {
 	case 0:

@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
+	"unsafe"
 )
 
 // BadRow is a row that did not fit the header.
@@ -182,7 +186,13 @@ func analyzeTable(ctx context.Context, s *settings, t *Table) (*Result, error) {
 		}
 	}
 	addInferers()
-	for {
+	if rd.jr == nil {
+		// Fixed columns: read in one goroutine, infer in this one.
+		if err := inferPipelined(ctx, s, rd, infs, res); err != nil {
+			return nil, err
+		}
+	}
+	for rd.jr != nil {
 		row, line, err := rd.Next()
 		if err == io.EOF {
 			break
@@ -271,6 +281,160 @@ func analyzeTable(ctx context.Context, s *settings, t *Table) (*Result, error) {
 		res.Columns = []*Column{}
 	}
 	return res, nil
+}
+
+// rowBatch carries rows from the reading goroutine to the inferring one.
+type rowBatch struct {
+	arena   []byte // cell bytes, back to back
+	ends    []int  // end of each cell in arena
+	rowEnds []int  // end of each row in ends
+	bad     []BadRow
+	err     error
+}
+
+const batchRows = 512
+
+// inferPipelined reads rows in one goroutine, in batches, and infers in
+// others (each owning a share of the columns), so that reading and
+// inference overlap and use every core.
+func inferPipelined(ctx context.Context, s *settings, rd *Reader, infs []*Inferer, res *Result) error {
+	const nBatches = 8
+	full := make(chan *rowBatch, 4)
+	free := make(chan *rowBatch, nBatches)
+	for i := 0; i < nBatches; i++ {
+		free <- &rowBatch{}
+	}
+	if c, ok := rd.t.src.(*CSVReader); ok {
+		c.transient = true // rows are copied into batches
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(full)
+		for {
+			var b *rowBatch
+			select {
+			case b = <-free:
+			case <-done:
+				return
+			}
+			b.arena, b.ends, b.rowEnds, b.bad, b.err = b.arena[:0], b.ends[:0], b.rowEnds[:0], b.bad[:0], nil
+			for len(b.rowEnds) < batchRows {
+				row, _, err := rd.Next()
+				if err != nil {
+					var re *RowError
+					if errors.As(err, &re) {
+						b.bad = append(b.bad, BadRow{Line: re.Line, Columns: re.Fields, Reason: re.Reason})
+						continue
+					}
+					b.err = err
+					break
+				}
+				for _, v := range row {
+					b.arena = append(b.arena, v...)
+					b.ends = append(b.ends, len(b.arena))
+				}
+				b.rowEnds = append(b.rowEnds, len(b.ends))
+			}
+			select {
+			case full <- b:
+			case <-done:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	// Workers: worker w infers the columns i with i%workers == w.
+	workers := min(runtime.GOMAXPROCS(0), len(infs), 4)
+	workers = max(workers, 1)
+	type job struct {
+		b    *rowBatch
+		left *atomic.Int32
+	}
+	jobs := make([]chan job, workers)
+	var wwg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		jobs[w] = make(chan job, 4)
+		wwg.Add(1)
+		go func(w int, in <-chan job) {
+			defer wwg.Done()
+			for j := range in {
+				observeBatch(j.b, infs, w, workers)
+				if j.left.Add(-1) == 0 {
+					free <- j.b
+				}
+			}
+		}(w, jobs[w])
+	}
+	stop := func() {
+		for _, c := range jobs {
+			close(c)
+		}
+		wwg.Wait()
+		close(done)
+		wg.Wait()
+	}
+	for b := range full {
+		for _, br := range b.bad {
+			res.BadRowCount++
+			if len(res.BadRows) < s.o.MaxBadRows {
+				res.BadRows = append(res.BadRows, br)
+			}
+		}
+		last := false
+		if s.o.MaxRows > 0 && res.DataRows+int64(len(b.rowEnds)) >= int64(s.o.MaxRows) {
+			b.rowEnds = b.rowEnds[:int64(s.o.MaxRows)-res.DataRows]
+			last = true
+		}
+		res.DataRows += int64(len(b.rowEnds))
+		err := b.err
+		left := new(atomic.Int32)
+		left.Store(int32(workers))
+		for _, c := range jobs {
+			c <- job{b, left}
+		}
+		if last {
+			break
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil && err != io.EOF {
+			stop()
+			return err
+		}
+	}
+	stop()
+	return nil
+}
+
+// observeBatch feeds the cells of columns i%workers == w of a batch. Cells
+// are views of the batch's arena, valid until the batch is recycled;
+// Observe copies what it keeps.
+func observeBatch(b *rowBatch, infs []*Inferer, w, workers int) {
+	n := len(infs)
+	ci := 0
+	for _, re := range b.rowEnds {
+		start := 0
+		if ci > 0 {
+			start = b.ends[ci-1]
+		}
+		for i := 0; ci < re; i, ci = i+1, ci+1 {
+			end := b.ends[ci]
+			if i < n && i%workers == w {
+				v := ""
+				if end > start {
+					v = unsafe.String(&b.arena[start], end-start)
+				}
+				infs[i].Observe(v)
+			}
+			start = end
+		}
+	}
 }
 
 func (r *Result) fillAPI() {

@@ -460,6 +460,16 @@ func splitArray(v, delim string) ([]string, bool) {
 	return parts, true
 }
 
+var emailBad = func() (t [256]bool) {
+	for c := 0; c <= ' '; c++ {
+		t[c] = true
+	}
+	for _, c := range "@,;<>()\"[]\\" {
+		t[c] = true
+	}
+	return t
+}()
+
 // isEmail is a cheap check for local@domain.tld without spaces.
 func isEmail(s string) bool {
 	at := strings.IndexByte(s, '@')
@@ -472,8 +482,7 @@ func isEmail(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c == '@' && i != at || c == ',' || c == ';' || c == '<' || c == '>' || c == '(' || c == ')' || c == '"' || c == '[' || c == ']' || c == '\\' {
+		if emailBad[s[i]] && i != at {
 			return false
 		}
 	}

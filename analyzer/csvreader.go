@@ -1,9 +1,11 @@
 package analyzer
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"unsafe"
 )
 
 // ErrRecordTooLong is returned when one record exceeds MaxRecordSize
@@ -59,6 +61,20 @@ type CSVReader struct {
 	line    int // physical line at pos, 1-based
 	// Unterminated is set when the last record ended inside a quoted field.
 	Unterminated bool
+	// transient makes records point into a reused buffer (valid until the
+	// next call) instead of allocating; for the analyzer's own pipeline.
+	transient bool
+}
+
+// recString returns rec as a string: a copy, or a view when transient.
+func (c *CSVReader) recString(rec []byte) string {
+	if c.transient {
+		if len(rec) == 0 {
+			return ""
+		}
+		return unsafe.String(unsafe.SliceData(rec), len(rec))
+	}
+	return string(rec)
 }
 
 // NewCSVReader returns a reader of r with dialect d.
@@ -114,6 +130,135 @@ func (c *CSVReader) peek() (byte, bool) {
 // returns io.EOF; a read error or a record over MaxRecordSize is a
 // *ParseError.
 func (c *CSVReader) Next() ([]string, int, error) {
+	for {
+		rec, line, ok := c.fast()
+		if !ok {
+			break
+		}
+		if rec != nil {
+			return rec, line, nil
+		}
+	}
+	return c.slow()
+}
+
+// fast reads a record that lies on one line of the buffer (quoted fields
+// included, as long as they hold no line break) and holds no escape
+// character. ok is false when the slow path must read the next record; a
+// nil record with ok skips a blank line.
+func (c *CSVReader) fast() ([]string, int, bool) {
+	if c.end-c.pos < 1<<12 && c.err == nil {
+		c.compact()
+	}
+	seg := c.buf[c.pos:c.end]
+	i := bytes.IndexByte(seg, '\n')
+	if i < 0 {
+		return nil, 0, false
+	}
+	seg = seg[:i]
+	n := len(seg)
+	if n > 0 && seg[n-1] == '\r' {
+		n--
+	}
+	seg = seg[:n]
+	if bytes.IndexByte(seg, '\r') >= 0 || (c.d.Escape != 0 && bytes.IndexByte(seg, c.d.Escape) >= 0) {
+		return nil, 0, false
+	}
+	if n == 0 {
+		line := c.line
+		c.line++
+		c.pos += i + 1
+		return nil, line, true
+	}
+	rec, ends := c.rec[:0], c.ends[:0]
+	q, delim := c.d.Quote, c.d.Delimiter
+	p := 0
+	for {
+		if q != 0 && p < n && seg[p] == q {
+			p++
+			for {
+				j := bytes.IndexByte(seg[p:], q)
+				if j < 0 {
+					return nil, 0, false // the field goes on past the line
+				}
+				rec = append(rec, seg[p:p+j]...)
+				p += j + 1
+				if p < n && seg[p] == q {
+					rec = append(rec, q)
+					p++
+					continue
+				}
+				break
+			}
+			ends = append(ends, len(rec))
+			if p == n {
+				break
+			}
+			if delim == 0 || seg[p] != delim {
+				return nil, 0, false // text after a closing quote
+			}
+			p++
+			if p == n {
+				ends = append(ends, len(rec))
+				break
+			}
+			continue
+		}
+		j := -1
+		if delim != 0 {
+			j = bytes.IndexByte(seg[p:], delim)
+		}
+		if j < 0 {
+			rec = append(rec, seg[p:]...)
+			ends = append(ends, len(rec))
+			break
+		}
+		rec = append(rec, seg[p:p+j]...)
+		ends = append(ends, len(rec))
+		p += j + 1
+		if p == n {
+			ends = append(ends, len(rec))
+			break
+		}
+	}
+	c.rec, c.ends = rec, ends
+	line := c.line
+	c.line++
+	c.pos += i + 1
+	c.Unterminated = false
+	s := c.recString(rec)
+	c.fields = c.fields[:0]
+	prev := 0
+	for _, e := range ends {
+		c.fields = append(c.fields, s[prev:e])
+		prev = e
+	}
+	return c.fields, line, true
+}
+
+// compact moves the unread bytes to the front of the buffer and reads
+// more after them.
+func (c *CSVReader) compact() {
+	if c.pos > 0 {
+		n := copy(c.buf, c.buf[c.pos:c.end])
+		c.pos, c.end = 0, n
+	}
+	for c.end < len(c.buf) && c.err == nil {
+		n, err := c.r.Read(c.buf[c.end:])
+		c.end += n
+		if err != nil {
+			c.err = err
+		}
+		if n == 0 && err == nil {
+			continue
+		}
+		if c.end >= 1<<14 {
+			break
+		}
+	}
+}
+
+func (c *CSVReader) slow() ([]string, int, error) {
 	const (
 		fieldStart = iota
 		inField
@@ -262,7 +407,7 @@ func (c *CSVReader) nextIsLF() bool {
 
 func (c *CSVReader) finish() []string {
 	c.ends = append(c.ends, len(c.rec))
-	s := string(c.rec)
+	s := c.recString(c.rec)
 	c.fields = c.fields[:0]
 	prev := 0
 	for _, e := range c.ends {

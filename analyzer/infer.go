@@ -46,6 +46,7 @@ type Inferer struct {
 	lead0     bool
 	numCount  int64 // values that read as plain numbers, even after numOK died
 	numBad    []string
+	numTrack  bool // numCount is still counted after numOK died
 
 	floatOK bool
 	sawExp  bool
@@ -57,6 +58,8 @@ type Inferer struct {
 	alive    fmtSet
 	used     fmtSet
 	masks    map[fmtSet]struct{}
+	lastMask fmtSet
+	forced   fmtSet // formats that alone read some value
 	dtCount  int64
 	dtBad    []string
 	dtForced bool // formats given for this column
@@ -95,16 +98,17 @@ func NewInferer(rawName string, index int, opts *Options) (*Inferer, error) {
 func newInferer(s *settings, raw, name string, index int) *Inferer {
 	in := &Inferer{
 		s: s, raw: raw, name: name, index: index,
-		nulls:   s.nullsFor(raw, name),
-		boolOK:  true,
-		numOK:   true,
-		floatOK: true,
-		dtOK:    true,
-		jsonOK:  true,
-		arrOK:   true,
-		pgArray: true,
-		emailOK: true,
-		strict:  s.o.StrictlyOneDatetimeFormatInAColumn,
+		nulls:    s.nullsFor(raw, name),
+		boolOK:   true,
+		numOK:    true,
+		numTrack: true,
+		floatOK:  true,
+		dtOK:     true,
+		jsonOK:   true,
+		arrOK:    true,
+		pgArray:  true,
+		emailOK:  true,
+		strict:   s.o.StrictlyOneDatetimeFormatInAColumn,
 	}
 	for i := range in.styles {
 		in.styles[i] = numStats{alive: true, isInt: true, min: math.MaxInt64, max: math.MinInt64}
@@ -168,7 +172,7 @@ func (in *Inferer) Observe(v string) {
 			in.maxLen = n
 		}
 	}
-	if len(in.examples) < in.s.o.MaxExamples {
+	if len(in.examples) < in.s.o.MaxExamples && in.nonNull <= 4096 {
 		in.examples = addDistinct(in.examples, v, in.s.o.MaxExamples)
 	}
 	if in.boolOK {
@@ -228,18 +232,73 @@ func (in *Inferer) observeNumber(t string) {
 		return
 	}
 	if !in.numOK {
-		if _, ok := scanNumber(t, '.', 0); ok {
-			in.numCount++
+		if in.numTrack {
+			if _, ok := scanNumber(t, '.', 0); ok {
+				in.numCount++
+			} else if bad := in.nonNull - in.numCount; bad > 16 && bad*2 > in.nonNull {
+				in.numTrack = false // no longer "mostly numbers"
+			}
 		}
 		return
 	}
 	any := false
+	// Separators absent from the value read like no separator: scan each
+	// distinct effective style once.
+	var hasComma, hasDot, hasSpace, hasApos bool
+	for i := 0; i < len(t); i++ {
+		switch t[i] {
+		case ',':
+			hasComma = true
+		case '.':
+			hasDot = true
+		case ' ':
+			hasSpace = true
+		case '\'':
+			hasApos = true
+		}
+	}
+	has := func(c byte) bool {
+		switch c {
+		case ',':
+			return hasComma
+		case '.':
+			return hasDot
+		case ' ':
+			return hasSpace
+		case '\'':
+			return hasApos
+		}
+		return false
+	}
+	type memo struct {
+		dec, thou byte
+		ns        numScan
+		ok        bool
+	}
+	var memos [len(numStyles)]memo
+	nm := 0
 	for k := range in.styles {
 		st := &in.styles[k]
 		if !st.alive {
 			continue
 		}
-		ns, ok := scanNumber(t, numStyles[k].dec, numStyles[k].thou)
+		dec, thou := numStyles[k].dec, numStyles[k].thou
+		if !has(thou) {
+			thou = 0
+		}
+		var ns numScan
+		ok, found := false, false
+		for _, m := range memos[:nm] {
+			if m.dec == dec && m.thou == thou {
+				ns, ok, found = m.ns, m.ok, true
+				break
+			}
+		}
+		if !found {
+			ns, ok = scanNumber(t, dec, thou)
+			memos[nm] = memo{dec, thou, ns, ok}
+			nm++
+		}
 		if !ok || ns.lead0 {
 			if ok && ns.lead0 {
 				in.lead0 = true
@@ -284,6 +343,11 @@ func (in *Inferer) observeNumber(t string) {
 func (in *Inferer) dtAllowed(t string) bool {
 	if len(t) > 64 {
 		return false
+	}
+	if in.s.dtDefault {
+		// The built-in formats only read characters of the default set:
+		// parsing will decide.
+		return true
 	}
 	digit := false
 	for i := 0; i < len(t); i++ {
@@ -331,8 +395,24 @@ func (in *Inferer) observeDatetime(t string) {
 		in.dtCount++
 		return
 	}
-	// Mixed formats allowed: try the formats already used (and their
-	// day/month siblings) before all of them.
+	// Mixed formats allowed. A value read by a format that some value
+	// needed alone is covered already: its other formats do not matter.
+	if !in.forced.empty() {
+		covered := false
+		in.forced.each(func(i int) {
+			if !covered {
+				if _, ok := c.fmts[i].Parse(t); ok {
+					covered = true
+				}
+			}
+		})
+		if covered {
+			in.dtCount++
+			return
+		}
+	}
+	// Try the formats already used (and their day/month siblings) before
+	// all of them.
 	var m fmtSet
 	if !in.used.empty() {
 		in.used.each(func(i int) {
@@ -359,7 +439,14 @@ func (in *Inferer) observeDatetime(t string) {
 		return
 	}
 	in.dtCount++
+	if m == in.lastMask {
+		return
+	}
+	in.lastMask = m
 	in.used = in.used.or(m)
+	if m.count() == 1 {
+		in.forced = in.forced.or(m)
+	}
 	if len(in.masks) < 4096 {
 		in.masks[m] = struct{}{}
 	}
@@ -558,7 +645,7 @@ func (in *Inferer) decide(c *Column) {
 	switch {
 	case in.lead0 && in.numCount == in.nonNull:
 		c.Questionable = "numbers with leading zeros are kept as text"
-	case in.numCount*10 >= in.nonNull*9:
+	case in.numTrack && in.numCount*10 >= in.nonNull*9:
 		c.Questionable = fmt.Sprintf("%d of %d values are numbers, but not %s", in.numCount, in.nonNull, quoteList(in.numBad))
 	case in.dtCount*10 >= in.nonNull*9 && in.dtCount > 0:
 		c.Questionable = fmt.Sprintf("%d of %d values are datetimes, but not %s", in.dtCount, in.nonNull, quoteList(in.dtBad))

@@ -182,6 +182,7 @@ type settings struct {
 	trueWords    nullSet
 	falseWords   nullSet
 	dtAllowed    [256]bool
+	dtDefault    bool // DatetimeAllowedCharacters is the default
 	userFormats  []*Format
 	perColFmts   map[string][]*Format
 	inferDT      map[string]bool
@@ -190,6 +191,7 @@ type settings struct {
 	ignoreNames  map[string]bool
 	ignoreIDs    map[int]bool
 	charSets     [][256]bool
+	charUnion    [256]bool
 	words        map[string]bool
 	lineMatchers []*regexp.Regexp
 	colMatchers  map[string]*regexp.Regexp
@@ -222,6 +224,7 @@ func (o *Options) compile() (*settings, error) {
 	}
 	if o2.DatetimeAllowedCharacters == "" {
 		o2.DatetimeAllowedCharacters = DefaultDatetimeAllowedCharacters
+		s.dtDefault = true
 	}
 	if o2.IgnoreLinesThatIncludeOnlySubsetOfCharacters == nil {
 		o2.IgnoreLinesThatIncludeOnlySubsetOfCharacters = DefaultIgnoreCharacterSets
@@ -274,6 +277,9 @@ func (o *Options) compile() (*settings, error) {
 			set[cs[i]] = true
 		}
 		s.charSets = append(s.charSets, set)
+		for i, b := range set {
+			s.charUnion[i] = s.charUnion[i] || b
+		}
 	}
 	s.words = map[string]bool{}
 	for _, w := range o2.IgnoreLinesThatIncludeOnlySubsetOfWords {
@@ -309,6 +315,7 @@ type nullSet struct {
 	m      map[string]bool
 	maxLen int
 	empty  bool
+	first  [256]bool // first bytes of the words, both cases
 }
 
 func newNullSet(words []string) nullSet {
@@ -320,6 +327,10 @@ func newNullSet(words []string) nullSet {
 			continue
 		}
 		s.m[w] = true
+		s.first[w[0]] = true
+		if c := w[0]; c >= 'a' && c <= 'z' {
+			s.first[c-'a'+'A'] = true
+		}
 		if len(w) > s.maxLen {
 			s.maxLen = len(w)
 		}
@@ -332,9 +343,13 @@ func (s *nullSet) has(v string) bool {
 	if v == "" {
 		return s.empty
 	}
-	if len(v) > s.maxLen {
+	if len(v) > s.maxLen || !s.first[v[0]] {
 		return false
 	}
+	return s.lookup(v)
+}
+
+func (s *nullSet) lookup(v string) bool {
 	if len(v) > 64 {
 		return s.m[strings.ToLower(v)]
 	}

@@ -320,7 +320,18 @@ func (r *Reader) ignorable(cells []string) bool {
 	if empty {
 		return true
 	}
+	// A quick look at the first character rules out every set.
+	first := byte(0)
+	for _, c := range cells {
+		if c = trimSpace(c); c != "" {
+			first = c[0]
+			break
+		}
+	}
 	for ci := range s.charSets {
+		if !s.charUnion[first] {
+			break
+		}
 		set := &s.charSets[ci]
 		ok, any := true, false
 		for _, c := range cells {

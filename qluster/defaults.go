@@ -79,8 +79,8 @@ func NewDataSource(ds *Dataset) DataSource {
 }
 
 // NewDestination returns a destination with the defaults of GET /api/destinations/new.
-func NewDestination() Destination {
-	return Destination{
+func NewDestination() DestinationModel {
+	return DestinationModel{
 		DestinationType: DestinationTypePostgresql,
 		Host:            "127.0.0.1",
 		Port:            "5432",

@@ -230,8 +230,8 @@ type DataSource struct {
 	RedirectPostSubmitTo string `json:"redirect_post_submit_to" db:"redirect_post_submit_to"`
 }
 
-// Destination is a PostgreSQL database that datasets load into.
-type Destination struct {
+// DestinationModel is the configuration of a PostgreSQL database that datasets load into.
+type DestinationModel struct {
 	ID int64 `json:"id" db:"id"`
 	// Name A unique, human-readable name.
 	Name            string          `json:"name" db:"name" validate:"required,max=200"`

@@ -25,7 +25,7 @@ func (s *Server) GetDestinations(ctx context.Context, req GetDestinationsRequest
 	if err != nil {
 		return nil, err
 	}
-	return toList[GetDestinations200JSONResponse](page, nil, "Destinations", obfuscate[qluster.Destination])
+	return toList[GetDestinations200JSONResponse](page, nil, "Destinations", obfuscate[qluster.DestinationModel])
 }
 
 // GetNewDestination answers a destination filled with the defaults a POST would use.
@@ -73,11 +73,11 @@ func (s *Server) PostDestinationModel(ctx context.Context, _ PostDestinationMode
 // connection with the result succeeds. Destinations carry no version_id: the
 // last writer wins. A password sent back as read (obfuscated) is kept.
 func (s *Server) PatchDestinationModel(ctx context.Context, req PatchDestinationModelRequestObject) (PatchDestinationModelResponseObject, error) {
-	patch, err := withoutObfuscated(rawBody(ctx), postgres.SecretFields(&qluster.Destination{}))
+	patch, err := withoutObfuscated(rawBody(ctx), postgres.SecretFields(&qluster.DestinationModel{}))
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.store.UpdateDestination(ctx, int64(req.Body.Id), nil, actor(ctx), func(d *qluster.Destination) error {
+	d, err := s.store.UpdateDestination(ctx, int64(req.Body.Id), nil, actor(ctx), func(d *qluster.DestinationModel) error {
 		if err := overlay(d, patch, nil, append(destinationReadOnly, "destination_type")...); err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func (s *Server) PatchDestinationModel(ctx context.Context, req PatchDestination
 
 // checkDestinationFields validates a destination about to be written, naming
 // each bad field and how to fix it.
-func (s *Server) checkDestinationFields(d *qluster.Destination) error {
+func (s *Server) checkDestinationFields(d *qluster.DestinationModel) error {
 	v := &qluster.ValidationError{}
 	if err := s.checkStruct(d); err != nil {
 		var ve *qluster.ValidationError
@@ -126,7 +126,7 @@ func (s *Server) checkDestinationFields(d *qluster.Destination) error {
 // settings and runs SELECT 1. A failure is a *qluster.ValidationError that
 // names the likely field (host by default; user, password or database_name
 // when the server says so) and the server's reason.
-func checkDestination(ctx context.Context, d *qluster.Destination) error {
+func checkDestination(ctx context.Context, d *qluster.DestinationModel) error {
 	if d.DestinationType != qluster.DestinationTypePostgresql {
 		return qluster.Invalid("destination_type", "enum", "%q is not a destination type: use postgresql", d.DestinationType)
 	}

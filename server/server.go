@@ -44,7 +44,7 @@ type TestOptions struct {
 	// Now replaces the clock. Default time.Now.
 	Now func() time.Time
 	// CheckDestination replaces the connection test of a destination on save.
-	CheckDestination func(ctx context.Context, d *qluster.Destination) error
+	CheckDestination func(ctx context.Context, d *qluster.DestinationModel) error
 }
 
 // Server implements the generated StrictServerInterface. Operations of parts
@@ -56,7 +56,7 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	validate *validator.Validate
-	checkDst func(ctx context.Context, d *qluster.Destination) error
+	checkDst func(ctx context.Context, d *qluster.DestinationModel) error
 	router   routers.Router
 	docsPage []byte
 	// schemaOpts tune how values are checked against the contract.

@@ -21,7 +21,7 @@ func SecretFields(v any) []string {
 	switch v.(type) {
 	case *qluster.DataSource, qluster.DataSource:
 		return tDataSources.secrets
-	case *qluster.Destination, qluster.Destination:
+	case *qluster.DestinationModel, qluster.DestinationModel:
 		return tDestinations.secrets
 	case *qluster.BackupSettings, qluster.BackupSettings:
 		return tBackups.secrets

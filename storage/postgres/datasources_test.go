@@ -479,7 +479,7 @@ func TestDataSourceTiny(t *testing.T) {
 		Schedule: "0 * * * *", State: qluster.DataSourceStateActive,
 	}, tiny)
 
-	dst, err := s.CreateDestination(ctx, &qluster.Destination{Name: "warehouse", DatabaseName: "wh", DestinationType: qluster.DestinationTypePostgresql}, nil)
+	dst, err := s.CreateDestination(ctx, &qluster.DestinationModel{Name: "warehouse", DatabaseName: "wh", DestinationType: qluster.DestinationTypePostgresql}, nil)
 	require.NoError(t, err)
 	_, err = s.UpdateDataset(ctx, postgres.UpdateDatasetParams{ID: ds.ID, Mutate: func(d *qluster.Dataset) error {
 		d.DestinationID = &dst.ID
@@ -511,7 +511,7 @@ func TestDataSourceTiny(t *testing.T) {
 func TestSecretFields(t *testing.T) {
 	t.Parallel()
 	require.Contains(t, postgres.SecretFields(&qluster.DataSource{}), "s3_secret_key")
-	require.Equal(t, []string{"password"}, postgres.SecretFields(qluster.Destination{}))
+	require.Equal(t, []string{"password"}, postgres.SecretFields(qluster.DestinationModel{}))
 	require.Contains(t, postgres.SecretFields(&qluster.BackupSettings{}), "backup_gpg_private_key")
 	require.Nil(t, postgres.SecretFields(&qluster.Dataset{}))
 }

@@ -12,7 +12,7 @@ import (
 
 // CreateDestination stores a new destination, its password sealed, and
 // returns it as stored. A name already taken is a *qluster.ConflictError.
-func (s *Store) CreateDestination(ctx context.Context, d *qluster.Destination, by *uuid.UUID) (*qluster.Destination, error) {
+func (s *Store) CreateDestination(ctx context.Context, d *qluster.DestinationModel, by *uuid.UUID) (*qluster.DestinationModel, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
@@ -26,8 +26,8 @@ func (s *Store) CreateDestination(ctx context.Context, d *qluster.Destination, b
 }
 
 // GetDestination reads a destination, its password opened.
-func (s *Store) GetDestination(ctx context.Context, id int64) (*qluster.Destination, error) {
-	var d qluster.Destination
+func (s *Store) GetDestination(ctx context.Context, id int64) (*qluster.DestinationModel, error) {
+	var d qluster.DestinationModel
 	if err := s.getDoc(ctx, s.db, tDestinations, id, &d); err != nil {
 		return nil, err
 	}
@@ -35,8 +35,8 @@ func (s *Store) GetDestination(ctx context.Context, id int64) (*qluster.Destinat
 }
 
 // ListDestinations reads one page of destinations.
-func (s *Store) ListDestinations(ctx context.Context, p qluster.ListParams) (qluster.Page[qluster.Destination], error) {
-	return listDocs[qluster.Destination](ctx, s, tDestinations, nil, p)
+func (s *Store) ListDestinations(ctx context.Context, p qluster.ListParams) (qluster.Page[qluster.DestinationModel], error) {
+	return listDocs[qluster.DestinationModel](ctx, s, tDestinations, nil, p)
 }
 
 // UpdateDestination changes destination id in place with mutate, records
@@ -44,7 +44,7 @@ func (s *Store) ListDestinations(ctx context.Context, p qluster.ListParams) (qlu
 // carry no version_id in the API, so version is usually nil (any version); a
 // non-nil version that is not the stored one is a version conflict. A
 // password left as qluster.Obfuscated keeps the stored one.
-func (s *Store) UpdateDestination(ctx context.Context, id int64, version *int64, by *uuid.UUID, mutate func(d *qluster.Destination) error) (*qluster.Destination, error) {
+func (s *Store) UpdateDestination(ctx context.Context, id int64, version *int64, by *uuid.UUID, mutate func(d *qluster.DestinationModel) error) (*qluster.DestinationModel, error) {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		_, err := updateDoc(ctx, s, tx, tDestinations, id, version, by, mutate)
 		return err

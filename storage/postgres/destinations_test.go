@@ -10,7 +10,7 @@ import (
 	"github.com/openqluster/qluster-go/qluster"
 )
 
-func newDestination(name string) *qluster.Destination {
+func newDestination(name string) *qluster.DestinationModel {
 	d := qluster.NewDestination()
 	d.Name, d.DatabaseName, d.Password = name, "warehouse", "pg-password"
 	return &d
@@ -38,7 +38,7 @@ func TestDestinations(t *testing.T) {
 	require.ErrorIs(t, err, qluster.ErrConflict, "names are unique")
 
 	// PATCH passes no version: the last writer wins.
-	up, err := s.UpdateDestination(ctx, d.ID, nil, &alice, func(d *qluster.Destination) error {
+	up, err := s.UpdateDestination(ctx, d.ID, nil, &alice, func(d *qluster.DestinationModel) error {
 		d.Host, d.Password = "db.internal", qluster.Obfuscated
 		return nil
 	})
@@ -47,7 +47,7 @@ func TestDestinations(t *testing.T) {
 	require.Equal(t, "pg-password", up.Password, "the obfuscated placeholder keeps the stored password")
 	require.False(t, up.UpdatedAt.Before(d.UpdatedAt))
 
-	up, err = s.UpdateDestination(ctx, d.ID, nil, nil, func(d *qluster.Destination) error {
+	up, err = s.UpdateDestination(ctx, d.ID, nil, nil, func(d *qluster.DestinationModel) error {
 		d.Password = "rotated"
 		return nil
 	})
@@ -55,12 +55,12 @@ func TestDestinations(t *testing.T) {
 	require.Equal(t, "rotated", up.Password)
 	requireSealed(t, storedDoc(t, s, "destinations", d.ID), "password", "rotated")
 
-	_, err = s.UpdateDestination(ctx, d.ID, ptr(int64(1)), nil, func(*qluster.Destination) error { return nil })
+	_, err = s.UpdateDestination(ctx, d.ID, ptr(int64(1)), nil, func(*qluster.DestinationModel) error { return nil })
 	require.ErrorIs(t, err, qluster.ErrVersionConflict, "a version, when named, is checked")
 
 	other, err := s.CreateDestination(ctx, newDestination("other"), nil)
 	require.NoError(t, err)
-	_, err = s.UpdateDestination(ctx, other.ID, nil, nil, func(d *qluster.Destination) error {
+	_, err = s.UpdateDestination(ctx, other.ID, nil, nil, func(d *qluster.DestinationModel) error {
 		d.Name = "main"
 		return nil
 	})
@@ -68,7 +68,7 @@ func TestDestinations(t *testing.T) {
 
 	_, err = s.GetDestination(ctx, 424242)
 	require.ErrorIs(t, err, qluster.ErrNotFound)
-	_, err = s.UpdateDestination(ctx, 424242, nil, nil, func(*qluster.Destination) error { return nil })
+	_, err = s.UpdateDestination(ctx, 424242, nil, nil, func(*qluster.DestinationModel) error { return nil })
 	require.ErrorIs(t, err, qluster.ErrNotFound)
 	_, err = s.DestinationHistory(ctx, 424242)
 	require.ErrorIs(t, err, qluster.ErrNotFound)
@@ -92,10 +92,10 @@ func TestListDestinations(t *testing.T) {
 		require.NoError(t, err)
 		ids = append(ids, d.ID)
 	}
-	list := func(p qluster.ListParams) (qluster.Page[qluster.Destination], error) {
+	list := func(p qluster.ListParams) (qluster.Page[qluster.DestinationModel], error) {
 		return s.ListDestinations(t.Context(), p)
 	}
-	id := func(d qluster.Destination) int64 { return d.ID }
+	id := func(d qluster.DestinationModel) int64 { return d.ID }
 	for _, limit := range []int{1, 2, 5, 6} {
 		require.Equal(t, ids, walk(t, limit, false, list, id))
 		require.Equal(t, reversed(ids), walk(t, limit, true, list, id))

@@ -232,6 +232,9 @@ func (in *Inferer) observeNumber(t string) {
 		return
 	}
 	if !in.numOK {
+		if in.floatOK && !isFloatText(t) {
+			in.floatOK = false
+		}
 		if in.numTrack {
 			if _, ok := scanNumber(t, '.', 0); ok {
 				in.numCount++
@@ -307,6 +310,9 @@ func (in *Inferer) observeNumber(t string) {
 			continue
 		}
 		any = true
+		if k == 0 && (ns.currency || ns.parens) {
+			in.floatOK = false // not a float literal
+		}
 		if ns.scale > 0 {
 			st.isInt = false
 			if ns.scale > st.maxScale {
@@ -325,6 +331,9 @@ func (in *Inferer) observeNumber(t string) {
 		st.currency = st.currency || ns.currency
 		st.parens = st.parens || ns.parens
 		st.grouped = st.grouped || ns.grouped
+	}
+	if any && !in.styles[0].alive {
+		in.floatOK = false // only separators read it: not a float literal
 	}
 	if any {
 		in.numCount++

@@ -2210,6 +2210,9 @@ type NewSettingsSchema struct {
 	// InferDatetimeForColumns Only these columns are inferred as dates and times; empty means every column.
 	InferDatetimeForColumns *[]string `json:"infer_datetime_for_columns,omitempty"`
 
+	// MigrationWindow When draft migrations of a dataset whose migration_policy is migration_window are applied: "HH:MM-HH:MM" in UTC (an end before the start spans midnight). Added by this implementation; empty for none.
+	MigrationWindow *string `json:"migration_window,omitempty"`
+
 	// NullValues Cell values that mean NULL in every column (compared after trimming white space).
 	NullValues *[]string `json:"null_values,omitempty"`
 
@@ -2355,6 +2358,9 @@ type SettingsModel struct {
 	// InferDatetimeForColumns Only these columns are inferred as dates and times; empty means every column.
 	InferDatetimeForColumns *[]string `json:"infer_datetime_for_columns,omitempty"`
 
+	// MigrationWindow When draft migrations of a dataset whose migration_policy is migration_window are applied: "HH:MM-HH:MM" in UTC (an end before the start spans midnight). Added by this implementation; empty for none.
+	MigrationWindow *string `json:"migration_window,omitempty"`
+
 	// NullValues Cell values that mean NULL in every column (compared after trimming white space).
 	NullValues *[]string `json:"null_values,omitempty"`
 
@@ -2425,6 +2431,9 @@ type SettingsSchemaOptional struct {
 
 	// InferDatetimeForColumns Only these columns are inferred as dates and times; empty means every column.
 	InferDatetimeForColumns *[]string `json:"infer_datetime_for_columns,omitempty"`
+
+	// MigrationWindow When draft migrations of a dataset whose migration_policy is migration_window are applied: "HH:MM-HH:MM" in UTC (an end before the start spans midnight). Added by this implementation; empty for none.
+	MigrationWindow *string `json:"migration_window,omitempty"`
 
 	// NullValues Cell values that mean NULL in every column (compared after trimming white space).
 	NullValues *[]string `json:"null_values,omitempty"`

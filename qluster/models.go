@@ -57,6 +57,10 @@ type Settings struct {
 	FieldsToExpand []string `json:"fields_to_expand,omitempty" db:"fields_to_expand"`
 	// InferDatetimeForColumns only these columns are inferred as dates and times; empty means every column.
 	InferDatetimeForColumns []string `json:"infer_datetime_for_columns,omitempty" db:"infer_datetime_for_columns"`
+	// MigrationWindow is when draft migrations of a dataset whose
+	// migration_policy is migration_window are applied: "HH:MM-HH:MM" in UTC
+	// (an end before the start spans midnight). Default "" (none).
+	MigrationWindow string `json:"migration_window" db:"migration_window"`
 }
 
 // Dataset is a destination table fed by files from its data sources, with its settings model.

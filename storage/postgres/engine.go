@@ -13,14 +13,13 @@ import (
 // The engine's document tables. Their changes are the engine's own state
 // transitions, so they keep no history rows.
 var (
-	tStoredItems    = table{name: "stored_items", kind: "stored item"}
-	tMigrations     = table{name: "migration_models", kind: "migration"}
-	tTrainingJobs   = table{name: "training_jobs", kind: "training job"}
-	tTrainingItems  = table{name: "training_data_items", kind: "training data item"}
-	tAnalysisTasks  = table{name: "analysis_tasks", kind: "analysis task"}
-	tAlerts         = table{name: "alert_items", kind: "alert"}
-	tIngestionJobs  = table{name: "ingestion_jobs", kind: "ingestion job"}
-	engineDocTables = []table{tStoredItems, tMigrations, tTrainingJobs, tTrainingItems, tAnalysisTasks, tAlerts, tIngestionJobs}
+	tStoredItems   = table{name: "stored_items", kind: "stored item"}
+	tMigrations    = table{name: "migration_models", kind: "migration"}
+	tTrainingJobs  = table{name: "training_jobs", kind: "training job"}
+	tTrainingItems = table{name: "training_data_items", kind: "training data item"}
+	tAnalysisTasks = table{name: "analysis_tasks", kind: "analysis task"}
+	tAlerts        = table{name: "alert_items", kind: "alert"}
+	tIngestionJobs = table{name: "ingestion_jobs", kind: "ingestion job"}
 )
 
 // createPlain inserts v as a new object of t, without history, and reads it back.
@@ -496,4 +495,23 @@ func (s *Store) IngestionJobsInState(ctx context.Context, datasetID int64, state
 		st[i] = string(x)
 	}
 	return selectPlain[qluster.IngestionJob](ctx, s, tIngestionJobs, []filter{{"dataset_id = ?", []any{datasetID}}, {"state = ANY(?)", []any{st}}}, "")
+}
+
+// IngestionJobOfStoredItem returns the (first) ingestion job of a stored item, or nil.
+func (s *Store) IngestionJobOfStoredItem(ctx context.Context, storedItemID int64) (*qluster.IngestionJob, error) {
+	got, err := selectPlain[qluster.IngestionJob](ctx, s, tIngestionJobs, []filter{{"stored_item_id = ?", []any{storedItemID}}}, "id LIMIT 1")
+	if err != nil || len(got) == 0 {
+		return nil, err
+	}
+	return &got[0], nil
+}
+
+// StoredItemsToIngest lists a dataset's files that are neither duplicates nor
+// ignored, whose bytes are backed up, and that have no ingestion job yet.
+func (s *Store) StoredItemsToIngest(ctx context.Context, datasetID int64) ([]qluster.StoredItem, error) {
+	return selectPlain[qluster.StoredItem](ctx, s, tStoredItems, []filter{
+		{"dataset_id = ?", []any{datasetID}}, {"duplicate_of_id IS NULL", nil}, {"signature IS NOT NULL", nil},
+		{"NOT COALESCE((doc->>'ignore_file')::boolean, false)", nil},
+		{"NOT EXISTS (SELECT 1 FROM ingestion_jobs j WHERE j.stored_item_id = stored_items.id)", nil},
+	}, "")
 }

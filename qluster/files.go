@@ -1,0 +1,344 @@
+package qluster
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// AddFileParams is one file arriving at a data source.
+type AddFileParams struct {
+	// DataSourceID is the data source the file belongs to. Required.
+	DataSourceID int64
+	// Name is the file's name (or key at the source). Required.
+	Name string
+	// Body is the file's bytes, read once as a stream. Required.
+	Body io.Reader
+	// By is the user who sent it, if a user did.
+	By *uuid.UUID
+}
+
+// AddFile takes a file into a data source: it records a stored item, writes
+// the raw bytes to the dataset's backup storage (compressed and encrypted as
+// the dataset says) while hashing them, and queues the file for training or
+// ingestion. A file whose content the dataset has seen is recorded as a
+// duplicate of the first one and not processed again, unless the dataset (or
+// the data source) says should_reprocess.
+func (e *Engine) AddFile(ctx context.Context, p AddFileParams) (*StoredItem, error) {
+	src, ds, err := e.sourceAndDataset(ctx, p.DataSourceID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Name == "" {
+		return nil, Invalid("file", "missing", "the file needs a name")
+	}
+	it, err := e.store.CreateStoredItem(ctx, &StoredItem{
+		Key: path.Base(p.Name), DataSourceModelID: &src.ID, DataSourceModelName: src.Name, DatasetID: &ds.ID,
+		BackupSettingsID: ds.BackupSettingsID, WhodunitID: p.By, OtherNames: []string{},
+	})
+	if err != nil {
+		return nil, err
+	}
+	sig, enc, key, err := e.backupFile(ctx, ds, it, p.Body)
+	if err != nil {
+		return nil, fmt.Errorf("back up %s: %w", p.Name, err)
+	}
+	it, err = e.store.UpdateStoredItem(ctx, it.ID, func(s *StoredItem) error {
+		s.Signature, s.BackupKey = sig, key
+		s.CompressionTypeOfBackupData, s.IsBackupEncrypted = enc.Compression, enc.RecipientPublicKey != ""
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.Publish(ctx, it.ID)
+}
+
+// Publish routes a stored item whose bytes are in backup storage: it checks
+// for a duplicate and queues the file. Publishing twice queues it once.
+func (e *Engine) Publish(ctx context.Context, storedItemID int64) (*StoredItem, error) {
+	it, err := e.store.GetStoredItem(ctx, storedItemID)
+	if err != nil {
+		return nil, err
+	}
+	if it.BackupKey == "" {
+		return nil, &ConflictError{Msg: fmt.Sprintf("stored item %d has no file yet: upload it first", it.ID)}
+	}
+	src, ds, err := e.sourceAndDataset(ctx, *it.DataSourceModelID)
+	if err != nil {
+		return nil, err
+	}
+	if it.Signature == "" {
+		if it, err = e.signStoredItem(ctx, ds, it); err != nil {
+			return nil, err
+		}
+	}
+	if orig, err := e.store.FindStoredItemBySignature(ctx, ds.ID, it.Signature, it.ID); err != nil {
+		return nil, err
+	} else if orig != nil && orig.ID < it.ID && !shouldReprocess(ds, src) {
+		if _, err := e.store.UpdateStoredItem(ctx, orig.ID, func(o *StoredItem) error {
+			if !contains(o.OtherNames, it.Key) && o.Key != it.Key {
+				o.OtherNames = append(o.OtherNames, it.Key)
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		return e.store.UpdateStoredItem(ctx, it.ID, func(s *StoredItem) error {
+			s.DuplicateOfID = &orig.ID
+			return nil
+		})
+	}
+	ref := jobRef{DatasetID: ds.ID, StoredItemID: it.ID}
+	if err := e.put(ctx, QueueFiles, "stored_item:"+strconv.FormatInt(it.ID, 10), ref, e.now(), &src.ID); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+func shouldReprocess(ds *Dataset, src *DataSource) bool {
+	if src.ShouldReprocessOverride != nil {
+		return *src.ShouldReprocessOverride
+	}
+	if ds.SettingsModel != nil && ds.SettingsModel.ShouldReprocess {
+		return true
+	}
+	return ds.ShouldReprocess
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// sourceAndDataset loads an active data source and its dataset.
+func (e *Engine) sourceAndDataset(ctx context.Context, srcID int64) (*DataSource, *Dataset, error) {
+	src, err := e.store.GetDataSource(ctx, srcID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if src.State == DataSourceStateDeleted || src.DatasetID == nil {
+		return nil, nil, &ConflictError{Msg: fmt.Sprintf("data source %d is deleted", srcID)}
+	}
+	ds, err := e.store.GetDataset(ctx, *src.DatasetID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ds.State == DatasetStateDeleted {
+		return nil, nil, &ConflictError{Msg: fmt.Sprintf("dataset %d is deleted", ds.ID)}
+	}
+	return src, ds, nil
+}
+
+// backupOf opens the backup storage of a dataset and its settings.
+func (e *Engine) backupOf(ctx context.Context, id *int64) (Backup, *BackupSettings, error) {
+	if id == nil {
+		return nil, nil, &ConflictError{Msg: "the dataset has no backup settings: set backup_settings_id"}
+	}
+	bs, err := e.store.GetBackupSettings(ctx, *id)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := e.cfg.OpenBackup(ctx, bs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open backup settings %d: %w", bs.ID, err)
+	}
+	return b, bs, nil
+}
+
+// backupFile streams body into backup storage under the dataset's key
+// format, wrapped as the dataset says, and returns the SHA-256 of the
+// original bytes.
+func (e *Engine) backupFile(ctx context.Context, ds *Dataset, it *StoredItem, body io.Reader) (sig string, enc BackupEncoding, key string, err error) {
+	b, bs, err := e.backupOf(ctx, ds.BackupSettingsID)
+	if err != nil {
+		return "", enc, "", err
+	}
+	enc = BackupEncoding{Compression: ds.CompressionTypeOfBackupData, Name: it.Key}
+	if ds.EncryptRawDataDuringBackup {
+		if bs.BackupGPGPublicKey == "" {
+			return "", enc, "", &ConflictError{Msg: fmt.Sprintf("dataset %d encrypts backups but backup settings %d have no backup_gpg_public_key", ds.ID, bs.ID)}
+		}
+		enc.RecipientPublicKey = bs.BackupGPGPublicKey
+	}
+	key = e.backupKey(ds, it, enc)
+	h := sha256.New()
+	pr, pw := io.Pipe()
+	go func() {
+		w, err := e.cfg.Codec.Encode(pw, enc)
+		if err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		if _, err := io.Copy(w, io.TeeReader(body, h)); err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		pw.CloseWithError(w.Close())
+	}()
+	if _, err := b.Put(ctx, key, pr); err != nil {
+		pr.CloseWithError(err)
+		return "", enc, "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), enc, key, nil
+}
+
+// backupKey fills the dataset's backup_key_format for a stored item.
+func (e *Engine) backupKey(ds *Dataset, it *StoredItem, enc BackupEncoding) string {
+	f := ds.BackupKeyFormat
+	if f == "" {
+		f = DefaultBackupKeyFormat
+	}
+	now := e.now().UTC()
+	src := int64(0)
+	if it.DataSourceModelID != nil {
+		src = *it.DataSourceModelID
+	}
+	key := strings.NewReplacer(
+		"{dataset_id}", strconv.FormatInt(ds.ID, 10),
+		"{data_source_model_id}", strconv.FormatInt(src, 10),
+		"{stored_item_id}", strconv.FormatInt(it.ID, 10),
+		"{yyyy}", now.Format("2006"), "{mm}", now.Format("01"), "{dd}", now.Format("02"),
+		"{file_name}", safeName(it.Key),
+	).Replace(f)
+	switch enc.Compression {
+	case CompressionTypeGzip:
+		key += ".gz"
+	case CompressionTypeZip:
+		key += ".zip"
+	case CompressionTypeSnappyStream:
+		key += ".sz"
+	}
+	if enc.RecipientPublicKey != "" {
+		key += ".gpg"
+	}
+	return key
+}
+
+// safeName keeps a file name usable as one segment of a key.
+func safeName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r < 32 {
+			return '_'
+		}
+		return r
+	}, name)
+	if name == "" || name == "." || name == ".." {
+		return "file"
+	}
+	return name
+}
+
+// OpenFile returns the original bytes of a stored item, read back from backup storage.
+func (e *Engine) OpenFile(ctx context.Context, it *StoredItem) (io.ReadCloser, error) {
+	b, bs, err := e.backupOf(ctx, it.BackupSettingsID)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := b.Get(ctx, it.BackupKey)
+	if err != nil {
+		return nil, err
+	}
+	dec, err := e.cfg.Codec.Decode(rc, BackupEncoding{Compression: it.CompressionTypeOfBackupData, Encrypted: it.IsBackupEncrypted,
+		PrivateKey: bs.BackupGPGPrivateKey, Passphrase: bs.BackupGPGPassphrase, Name: it.Key})
+	if err != nil {
+		rc.Close()
+		return nil, err
+	}
+	return &closeBoth{ReadCloser: dec, inner: rc}, nil
+}
+
+type closeBoth struct {
+	io.ReadCloser
+	inner io.Closer
+}
+
+func (c *closeBoth) Close() error {
+	err := c.ReadCloser.Close()
+	if err2 := c.inner.Close(); err == nil {
+		err = err2
+	}
+	return err
+}
+
+// signStoredItem computes the signature of a stored item uploaded straight to backup storage.
+func (e *Engine) signStoredItem(ctx context.Context, ds *Dataset, it *StoredItem) (*StoredItem, error) {
+	rc, err := e.OpenFile(ctx, it)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, &ConflictError{Msg: fmt.Sprintf("stored item %d: no file was uploaded to %s yet", it.ID, it.BackupKey)}
+		}
+		return nil, err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		return nil, err
+	}
+	sig := hex.EncodeToString(h.Sum(nil))
+	return e.store.UpdateStoredItem(ctx, it.ID, func(s *StoredItem) error {
+		s.Signature = sig
+		return nil
+	})
+}
+
+// handleFile routes a stored item: to training while its dataset has no
+// table, to ingestion once it has one.
+func (e *Engine) handleFile(ctx context.Context, data json.RawMessage) error {
+	var ref jobRef
+	if err := json.Unmarshal(data, &ref); err != nil {
+		return err
+	}
+	it, err := e.store.GetStoredItem(ctx, ref.StoredItemID)
+	if err != nil {
+		return err
+	}
+	if it.DuplicateOfID != nil || it.IgnoreFile {
+		return nil
+	}
+	ds, err := e.store.GetDataset(ctx, ref.DatasetID)
+	if err != nil {
+		return err
+	}
+	cur, err := e.store.MigrationsInState(ctx, ds.ID, MigrationStateCurrent)
+	if err != nil {
+		return err
+	}
+	if len(cur) == 0 {
+		if _, err := e.store.CreateTrainingDataItem(ctx, &TrainingDataItem{Enabled: true, Name: it.Key, StoredItemID: &it.ID,
+			SettingsModelID: &ds.SettingsModel.ID, DatasetID: &ds.ID, DatasetName: ds.Name, AlertItemsIDs: []int64{}}); err != nil {
+			return err
+		}
+		_, err := e.ScheduleTraining(ctx, ds.ID)
+		return err
+	}
+	return e.queueIngestion(ctx, ds, it)
+}
+
+// queueIngestion creates the ingestion job of a stored item (once) and queues it.
+func (e *Engine) queueIngestion(ctx context.Context, ds *Dataset, it *StoredItem) error {
+	if j, err := e.store.IngestionJobOfStoredItem(ctx, it.ID); err != nil || j != nil {
+		return err
+	}
+	j, err := e.store.CreateIngestionJob(ctx, &IngestionJob{State: IngestionJobStateCreated, Key: it.Key, StoredItemID: &it.ID,
+		DataSourceModelID: it.DataSourceModelID, DataSourceModelName: it.DataSourceModelName, SettingsModelID: &ds.SettingsModel.ID,
+		DatasetID: &ds.ID, DatasetName: ds.Name})
+	if err != nil {
+		return err
+	}
+	return e.put(ctx, QueueIngestion, "ingestion_job:"+strconv.FormatInt(j.ID, 10),
+		map[string]int64{"dataset_id": ds.ID, "stored_item_id": it.ID, "ingestion_job_id": j.ID}, e.now(), it.DataSourceModelID)
+}

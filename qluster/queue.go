@@ -43,7 +43,8 @@ type PutParams struct {
 	// key, its data and schedule are replaced and its put_count bumped
 	// instead of a second message being added. Empty means no key.
 	Key string
-	// Data is marshalled to JSON as the message's data.
+	// Data is marshalled to JSON as the message's data; it must marshal to
+	// a JSON object (a struct or a map). Nil means {}.
 	Data any
 	// ScheduleAt is when the message becomes due; zero means now.
 	ScheduleAt time.Time
@@ -62,18 +63,35 @@ type PutParams struct {
 // the same time while its lease is kept.
 //
 // Ack, Retry and Extend take the receipt (the ReceiveCount the worker got)
-// and return ErrConflict when the message was received again since.
+// and return a *ConflictError (errors.Is ErrConflict) when the message was
+// received again since or is already acknowledged, and a *NotFoundError
+// (errors.Is ErrNotFound) when no message has the id; either way nothing
+// changes. A receipt stays valid until the next receive, even after its lease
+// lapsed.
+//
+// A put folded into a message while a worker holds it is not lost: the
+// worker's Ack ends the lease but leaves the message pending with the new
+// data, due at the schedule of that put, and Retry makes it due at the
+// earlier of `at` and that schedule.
+//
+// Implementations decide due times and lapsed leases by one clock shared by
+// all their workers (the database's, for a database), so that workers whose
+// clocks disagree still agree. Every implementation runs
+// qlustertest.RunQueueTests.
 type Queue interface {
-	// Put enqueues a message (or folds it into the pending one with its key).
+	// Put enqueues a message (or folds it into the pending one with its key)
+	// and returns it as stored. An empty QName, or Data that is not a JSON
+	// object, is a *ValidationError.
 	Put(ctx context.Context, p PutParams) (*Message, error)
 	// Receive leases up to n due messages of qname for the visibility
-	// duration, oldest schedule first. It returns an empty slice, not an
-	// error, when nothing is due.
+	// duration, oldest schedule first (ties by id), bumping the ReceiveCount
+	// of each. It returns an empty slice, not an error, when nothing is due.
+	// n must be at least 1 and visibility positive.
 	Receive(ctx context.Context, qname string, n int, visibility time.Duration) ([]Message, error)
 	// Ack marks a received message done.
 	Ack(ctx context.Context, id int64, receipt int) error
 	// Retry ends the lease and makes the message due again at `at`.
 	Retry(ctx context.Context, id int64, receipt int, at time.Time) error
-	// Extend keeps the lease until `until`.
+	// Extend keeps the lease until `until`; an `until` already past ends it.
 	Extend(ctx context.Context, id int64, receipt int, until time.Time) error
 }

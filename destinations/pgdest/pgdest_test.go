@@ -11,6 +11,7 @@ import (
 
 	"github.com/openqluster/qluster-go/internal/pgtest"
 	"github.com/openqluster/qluster-go/qluster"
+	"github.com/openqluster/qluster-go/qlustertest"
 )
 
 // testBundle is what a test of this package needs.
@@ -116,5 +117,15 @@ func TestOpen(t *testing.T) {
 		require.ErrorContains(t, err, "database_name is required")
 		_, err = OpenURL(t.Context(), u.String(), &Options{MaxConns: -1})
 		require.ErrorContains(t, err, "MaxConns")
+	})
+}
+
+func TestDestinationConformance(t *testing.T) {
+	t.Parallel()
+	qlustertest.RunDestinationTests(t, func(t *testing.T) qluster.Destination {
+		d, err := OpenURL(t.Context(), pgtest.NewDatabase(t), nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, d.Close()) })
+		return d
 	})
 }

@@ -255,9 +255,13 @@ func generateTestdata(t *testing.T) {
 	writeOptions(t, "book1904.xlsx", `{"excel_sheet_name":"Orders"}`)
 	writeFile(t, "book_mode_override.xlsx", xlsxBytes(t, false))
 	writeOptions(t, "book_mode_override.xlsx", `{"excel_sheet_name":"Orders","xls_date_mode_override":"mode_1"}`)
-	if data := xlsBytes(t); data != nil {
-		writeFile(t, "book.xls", data)
-	}
+	writeFile(t, "book.xls", xlsBytes(t, false))
+	writeFile(t, "book_orders.xls", xlsBytes(t, false))
+	writeOptions(t, "book_orders.xls", `{"excel_sheet_name":"orders"}`)
+	writeFile(t, "book1904.xls", xlsBytes(t, true))
+	writeOptions(t, "book1904.xls", `{"excel_sheet_name":"Orders"}`)
+	writeFile(t, "book_mode_override.xls", xlsBytes(t, false))
+	writeOptions(t, "book_mode_override.xls", `{"excel_sheet_name":"Orders","xls_date_mode_override":"mode_1"}`)
 }
 
 func mustJSON(v any) string {

@@ -1,6 +1,3 @@
-// Package qlustertest holds the conformance suites that every implementation
-// of an interface of package qluster runs, so that all of them keep the same
-// written contract.
 package qlustertest
 
 import (

@@ -171,7 +171,7 @@ func analyzeTable(ctx context.Context, s *settings, t *Table) (*Result, error) {
 	}
 	res := &Result{
 		Name: t.Name, Kind: t.Kind, Containers: t.Containers,
-		Sheet: t.Sheet, Sheets: t.Sheets,
+		Sheet: t.Sheet, Sheets: t.Sheets, BOM: t.BOM,
 	}
 	if res.Containers == nil {
 		res.Containers = []string{}

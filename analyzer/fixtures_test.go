@@ -372,6 +372,12 @@ var textFixtures = []fixture{
 		`{"event":"click","at":"2021-03-15T14:32:00+02:00","n":3,"extra":"x"}`,
 	)},
 	{name: "array_of_arrays.json", content: `[["id","name"],[1,"Ann"],[2,"Bob"]]` + "\n"},
+	{name: "dialect_override.csv", content: lines(
+		`id;x|name|note`,
+		`1;a|'Smith|Jones'|it\'s`,
+		`2;b|"quoted"|plain`,
+		`3;c|'O\'Brien'|x`,
+	), options: `{"csv_delimiter":"|","csv_quotechar":"'","csv_escapechar":"\\","csv_lineterminator":"\n"}`},
 	{name: "duplicate_header_rows.csv", content: lines(
 		"id,v",
 		"1,a",

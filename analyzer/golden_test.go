@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -216,6 +217,14 @@ func generateTestdata(t *testing.T) {
 	writeFile(t, "utf16le_nobom.csv", []byte(u16n))
 	cp, _ := charmap.Windows1252.NewEncoder().String("produit;prix;remarque\ncafé;3,50 €;“très bon”\ncrème brûlée;6,00 €;déjà vu\n")
 	writeFile(t, "windows1252.csv", []byte(cp))
+	// Windows-1252 bytes only after the 64 KiB that detection looks at.
+	var late strings.Builder
+	late.WriteString("id,word\n")
+	for i := 0; late.Len() < 70<<10; i++ {
+		late.WriteString(strconv.Itoa(i) + ",plain ascii words\n")
+	}
+	lateTail, _ := charmap.Windows1252.NewEncoder().String("999999,café crème\n")
+	writeFile(t, "late_cp1252.csv", []byte(late.String()+lateTail))
 	l1, _ := charmap.ISO8859_1.NewEncoder().String("nom,ville\nJosé,Málaga\nFrançois,Besançon\n")
 	writeFile(t, "latin1_hint.csv", []byte(l1))
 	writeOptions(t, "latin1_hint.csv", `{"encoding_probably":"latin1"}`)

@@ -61,6 +61,8 @@ type Table struct {
 	Containers []string
 	// Encoding is the text encoding read ("" for workbooks).
 	Encoding string
+	// BOM reports a byte-order mark at the start of the text.
+	BOM bool
 	// Dialect is the dialect of delimited text.
 	Dialect Dialect
 	// Sheet is the sheet name, and Sheets all sheet names, for workbooks.
@@ -304,6 +306,7 @@ func walkText(s *settings, br *bufio.Reader, head []byte, name string, container
 	if enc == EncUTF8BOM {
 		tb.Encoding = EncUTF8
 	}
+	tb.BOM = bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) || bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF})
 	text := bufio.NewReaderSize(dr, 256<<10)
 	sample, _ := text.Peek(64 << 10)
 	first := firstNonSpace(sample)

@@ -3,6 +3,7 @@ package blob_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -379,10 +380,31 @@ func TestPutEncodedPutFails(t *testing.T) {
 	_, err := blob.PutEncoded(t.Context(), cb.bucket, "../escape", strings.NewReader("x"), blob.EncodeOptions{Compression: qluster.CompressionTypeGzip})
 	require.ErrorContains(t, err, "fileblob.Put: invalid key")
 
-	ctx, cancel := t.Context(), func() {}
-	_ = cancel
-	_, err = blob.GetDecoded(ctx, cb.bucket, "missing", blob.DecodeOptions{})
+	_, err = blob.GetDecoded(t.Context(), cb.bucket, "missing", blob.DecodeOptions{})
 	require.ErrorIs(t, err, qluster.ErrNotFound)
+}
+
+func TestPutEncodedCancelled(t *testing.T) {
+	t.Parallel()
+	cb := setup(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	src := io.MultiReader(
+		bytes.NewReader(make([]byte, 1<<20)),
+		cancelReader{cancel},
+		bytes.NewReader(make([]byte, 4<<20)),
+	)
+	_, err := blob.PutEncoded(ctx, cb.bucket, "a/cancelled.csv", src, blob.EncodeOptions{Compression: qluster.CompressionTypeGzip})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Empty(t, listFiles(t, cb.dir), "no object and no temporary file")
+}
+
+// cancelReader cancels a context when read, and is at EOF.
+type cancelReader struct{ cancel context.CancelFunc }
+
+func (c cancelReader) Read([]byte) (int, error) {
+	c.cancel()
+	return 0, io.EOF
 }
 
 type failReader struct{ err error }

@@ -556,6 +556,22 @@ func orderedKeys(text string, obj map[string]json.RawMessage) []string {
 	return keys
 }
 
+// JSONField returns the cell text of key in the JSON object value (strings
+// unquoted, null as ""), as analysis saw it for a column expanded from a
+// JSON field (Column.ExpandedFrom, Column.JSONKey). ok is false when value
+// is not an object or lacks the key.
+func JSONField(value, key string) (string, bool) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(trimSpace(value)), &obj); err != nil {
+		return "", false
+	}
+	raw, ok := obj[key]
+	if !ok {
+		return "", false
+	}
+	return jsonCellText(raw), true
+}
+
 // jsonCellText turns a JSON value into cell text: strings unquoted, null
 // empty, everything else as written.
 func jsonCellText(raw json.RawMessage) string {

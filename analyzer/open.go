@@ -238,6 +238,9 @@ func walkZip(ctx context.Context, s *settings, zr *zip.Reader, name string, cont
 		}
 		err = walk(ctx, s, rc, name+"/"+f.Name, containers, depth+1, fn)
 		rc.Close()
+		if errors.Is(err, ErrUnsupported) {
+			continue // a member that holds no table (an image, a PDF…)
+		}
 		if err != nil {
 			return err
 		}

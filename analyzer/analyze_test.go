@@ -1,0 +1,171 @@
+package analyzer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestAnalyzeCanceled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Analyze(ctx, strings.NewReader("a,b\n1,2\n"), "x.csv", nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	// Cancelled in the middle of a long file.
+	ctx, cancel = context.WithCancel(context.Background())
+	r := &cancelAfter{r: newMessyCSV(200000, 0), n: 1 << 20, cancel: cancel}
+	_, err = Analyze(ctx, r, "big.csv", nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+type cancelAfter struct {
+	r      io.Reader
+	n      int
+	cancel func()
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n -= n
+	if c.n <= 0 {
+		c.cancel()
+	}
+	return n, err
+}
+
+func TestMaxRowsAndBadRowCap(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("a,b\n")
+	for i := 0; i < 5000; i++ {
+		b.WriteString("1,2\n3\n")
+	}
+	res, err := Analyze(context.Background(), strings.NewReader(b.String()), "x.csv", &Options{MaxBadRows: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.DataRows != 5000 || res.BadRowCount != 5000 || len(res.BadRows) != 3 || res.BadRows[2].Line != 7 {
+		t.Fatalf("rows %d bad %d kept %d %+v", res.DataRows, res.BadRowCount, len(res.BadRows), res.BadRows)
+	}
+	res, err = Analyze(context.Background(), strings.NewReader(b.String()), "x.csv", &Options{MaxRows: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.DataRows != 10 {
+		t.Fatalf("rows %d, want 10", res.DataRows)
+	}
+}
+
+func TestZipSkipsMembersWithoutTables(t *testing.T) {
+	t.Parallel()
+	z := zipBytes(t, map[string][]byte{"a.csv": []byte("x\n1\n"), "img.png": {0x89, 'P', 'N', 'G', 0, 0, 0, 0, 1, 2, 0, 0}}, "", 0)
+	res, err := AnalyzeAll(context.Background(), bytes.NewReader(z), "a.zip", nil)
+	if err != nil || len(res) != 1 || res[0].Name != "a.zip/a.csv" {
+		t.Fatalf("%v %v", res, err)
+	}
+}
+
+func TestReaderForIngestion(t *testing.T) {
+	t.Parallel()
+	data := "title\n\nid,secret,meta\n1,x,\"{\"\"k\"\": 5}\"\n2,y,\"{\"\"k\"\": 7}\"\n"
+	opts := &Options{IgnoreColumnNames: []string{"secret"}, FieldsToExpand: []string{"meta"}}
+	res, err := Analyze(context.Background(), strings.NewReader(data), "x.csv", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = Walk(context.Background(), strings.NewReader(data), "x.csv", opts, func(tb *Table) error {
+		rd, err := NewReader(tb, opts)
+		if err != nil {
+			return err
+		}
+		if rd.HeaderLine() != 3 || strings.Join(rd.Names(), ",") != "id,meta" {
+			t.Fatalf("header line %d names %v", rd.HeaderLine(), rd.Names())
+		}
+		for {
+			row, _, err := rd.Next()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			for _, c := range res.Columns {
+				v := ""
+				if c.ExpandedFrom != "" {
+					v, _ = JSONField(row[1], c.JSONKey)
+				} else {
+					v = row[indexOf(rd.Indexes(), c.Index)]
+				}
+				x, err := Cast(v, c)
+				if err != nil {
+					return err
+				}
+				got = append(got, c.Name+"="+strings.TrimSpace(strings.ReplaceAll(toString(x), "\n", "")))
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `id=1 meta={"k": 5} meta_k=5 id=2 meta={"k": 7} meta_k=7`
+	if strings.Join(got, " ") != want {
+		t.Fatalf("got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
+
+func indexOf(xs []int, x int) int {
+	for i, v := range xs {
+		if v == x {
+			return i
+		}
+	}
+	return -1
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case int16:
+		return itoa(int64(x))
+	case int32:
+		return itoa(int64(x))
+	case int64:
+		return itoa(x)
+	case []byte:
+		return string(x)
+	case string:
+		return x
+	}
+	if s, ok := v.(interface{ MarshalJSON() ([]byte, error) }); ok {
+		b, _ := s.MarshalJSON()
+		return string(b)
+	}
+	return "?"
+}
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	if neg {
+		return "-" + string(b)
+	}
+	return string(b)
+}

@@ -378,6 +378,11 @@ var textFixtures = []fixture{
 		`2;b|"quoted"|plain`,
 		`3;c|'O\'Brien'|x`,
 	), options: `{"csv_delimiter":"|","csv_quotechar":"'","csv_escapechar":"\\","csv_lineterminator":"\n"}`},
+	{name: "bracket_names.csv", content: lines(
+		"[id],[name]",
+		"1,a",
+		"2,b",
+	)},
 	{name: "duplicate_header_rows.csv", content: lines(
 		"id,v",
 		"1,a",

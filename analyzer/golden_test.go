@@ -230,6 +230,7 @@ func generateTestdata(t *testing.T) {
 	writeOptions(t, "latin1_hint.csv", `{"encoding_probably":"latin1"}`)
 
 	// Containers.
+	writeWorkbooks(t)
 	writeFile(t, "data.csv.gz", gzipBytes([]byte(sample)))
 	writeFile(t, "data.csv.sz", snappyBytes([]byte(sample)))
 	writeFile(t, "multi.zip", zipBytes(t, map[string][]byte{
@@ -246,8 +247,18 @@ func generateTestdata(t *testing.T) {
 	writeFile(t, "zip_of_gzip.zip", zipBytes(t, map[string][]byte{"inner.csv.gz": gzipBytes([]byte(sample))}, "", 0))
 	writeFile(t, "gzip_of_zip.zip.gz", gzipBytes(zipBytes(t, map[string][]byte{"inner.csv": []byte(sample)}, "", 0)))
 
+	writePGP(t, sample)
+}
+
+// writePGP writes the OpenPGP test files.
+func writePGP(t *testing.T, sample string) {
+	t.Helper()
 	// OpenPGP: a key pair, a binary message gpg → gzip → csv, and an
-	// armored symmetric one.
+	// armored symmetric one. Encryption is randomised: existing files are
+	// kept so that -update does not churn them.
+	if _, err := os.Stat(filepath.Join("testdata", "symmetric.csv.gpg")); err == nil {
+		return
+	}
 	key, armoredKey := testKey(t)
 	writeFile(t, "nested.csv.gz.gpg", pgpEncrypt(t, gzipBytes([]byte(sample)), key, false))
 	writeOptions(t, "nested.csv.gz.gpg", mustJSON(map[string]string{"gpg_private_key": armoredKey, "gpg_passphrase": testPassphrase}))
@@ -256,7 +267,11 @@ func generateTestdata(t *testing.T) {
 	writeFile(t, "symmetric.csv.gpg", pgpSymmetric(t, []byte(sample)))
 	writeOptions(t, "symmetric.csv.gpg", mustJSON(map[string]string{"gpg_passphrase": testPassphrase}))
 
-	// Workbooks.
+}
+
+// writeWorkbooks writes the xlsx and xls test files.
+func writeWorkbooks(t *testing.T) {
+	t.Helper()
 	writeFile(t, "book.xlsx", xlsxBytes(t, false))
 	writeFile(t, "book_sheet.xlsx", xlsxBytes(t, false))
 	writeOptions(t, "book_sheet.xlsx", `{"excel_sheet_name":"Orders"}`)

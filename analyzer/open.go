@@ -312,7 +312,17 @@ func walkText(s *settings, br *bufio.Reader, head []byte, name string, container
 	tb.BOM = bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) || bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF})
 	text := bufio.NewReaderSize(dr, 256<<10)
 	sample, _ := text.Peek(64 << 10)
-	first := firstNonSpace(sample)
+	first, second := firstNonSpace(sample), byte(0)
+	if i := bytes.IndexByte(sample, first); i >= 0 && first != 0 {
+		second = firstNonSpace(sample[i+1:])
+	}
+	// "[id],[name]" or "{a}" lines are text, not JSON.
+	switch {
+	case first == '[' && second != '{' && second != '[' && second != ']' && second != 0:
+		first = 0
+	case first == '{' && second != '"' && second != '}' && second != 0:
+		first = 0
+	}
 	switch first {
 	case '[':
 		tb.Kind = KindJSON

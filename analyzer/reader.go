@@ -301,8 +301,10 @@ func (r *Reader) Names() []string { return r.names }
 func (r *Reader) Indexes() []int { return r.keep }
 
 // Skipped returns how many rows after the header were skipped as
-// ignorable; Preamble how many rows came before the header.
-func (r *Reader) Skipped() int  { return r.skipped }
+// ignorable (blank, rules, ignore words or matchers, repeated headers).
+func (r *Reader) Skipped() int { return r.skipped }
+
+// Preamble returns how many rows came before the header row.
 func (r *Reader) Preamble() int { return r.preamble }
 
 // ignorable reports rows to skip: blank, made only of the characters of

@@ -288,6 +288,11 @@ var textFixtures = []fixture{
 		"2021.03.15 14h30",
 		"2021.12.01 09h05",
 	), options: `{"datetime_formats_override":["%Y.%m.%d %Hh%M"]}`},
+	{name: "datetime_user_resolves.csv", content: lines(
+		"d,n",
+		"01/02/2021,20210102",
+		"03/04/2021,20210304",
+	), options: `{"datetime_formats_override":["%d/%m/%Y","%Y%m%d"]}`},
 	{name: "datetime_per_column.csv", content: lines(
 		"a,b",
 		"20210315,20210315",

@@ -181,6 +181,9 @@ func FuzzInfer(f *testing.F) {
 		for _, strict := range []bool{false, true} {
 			opts := &Options{StrictlyOneDatetimeFormatInAColumn: strict, ArrayDelimiters: []string{"|"},
 				InferDatetimeForColumns: []string{"c"}, MaxTriesToFixJSON: 4, DollarToCent: len(values)%2 == 0}
+			if len(values)%3 == 0 {
+				opts.DatetimeFormats = []string{"%Y%m%d", "%d/%m/%Y"}
+			}
 			in, err := NewInferer("c", 0, opts)
 			if err != nil {
 				t.Fatal(err)

@@ -64,6 +64,7 @@ type Inferer struct {
 	dtBad    []string
 	dtForced bool // formats given for this column
 	dtMixed  bool // strict mode: values parse, but not with one format
+	nUser    int  // the first nUser candidates are Options.DatetimeFormats
 
 	// preferComma makes decimal-comma styles win over decimal-point ones
 	// when both read every value (another column of the file decided).
@@ -121,6 +122,7 @@ func newInferer(s *settings, raw, name string, index int) *Inferer {
 		list, in.dtForced = f, true
 	} else {
 		list = append(list, s.userFormats...)
+		in.nUser = len(s.userFormats)
 		if s.inferDT[raw] || s.inferDT[name] {
 			in.dtFirst = true
 			list = append(list, epochFormats()...)
@@ -630,7 +632,7 @@ func (in *Inferer) decide(c *Column) {
 		c.TrueWords, c.FalseWords = in.trueSeen, in.falseSn
 		return
 	}
-	if in.dtFirst && in.dtOK && in.decideDatetime(c) {
+	if (in.dtFirst || in.userFormatFits()) && in.dtOK && in.decideDatetime(c) {
 		return
 	}
 	if in.numOK && in.decideNumber(c) {
@@ -708,6 +710,24 @@ func (in *Inferer) commaOnly() bool {
 	return comma
 }
 
+// isUser reports whether candidate i comes from the options (a format the
+// user asked for, global or for this column).
+func (in *Inferer) isUser(i int) bool { return i < in.nUser || in.dtForced }
+
+// userFormatFits reports whether a format of Options.DatetimeFormats reads
+// the column: the user's formats win over numbers ("%Y%m%d").
+func (in *Inferer) userFormatFits() bool {
+	if in.nUser == 0 || !in.dtOK {
+		return false
+	}
+	set := in.alive
+	if !in.strict {
+		set = in.used
+	}
+	i := set.first()
+	return i >= 0 && i < in.nUser
+}
+
 func (in *Inferer) decideNumber(c *Column) bool {
 	if in.lead0 {
 		return false
@@ -776,7 +796,7 @@ func (in *Inferer) decideDatetime(c *Column) bool {
 			return false
 		}
 		chosen = []int{i}
-		if j := cands.sib[i]; j >= 0 && in.alive.has(j) {
+		if j := cands.sib[i]; j >= 0 && in.alive.has(j) && !in.isUser(i) {
 			ambiguous = []string{cands.fmts[i].src, cands.fmts[j].src}
 		}
 	} else {
@@ -820,7 +840,7 @@ func (in *Inferer) decideDatetime(c *Column) bool {
 						undecided = true
 					}
 				}
-				if undecided && ambiguous == nil {
+				if undecided && ambiguous == nil && !in.isUser(best) {
 					ambiguous = []string{cands.fmts[best].src, cands.fmts[j].src}
 				}
 			}

@@ -51,20 +51,21 @@ type Inferer struct {
 	floatOK bool
 	sawExp  bool
 
-	dtOK     bool
-	dtFirst  bool
-	cands    *candidateFormats
-	strict   bool
-	alive    fmtSet
-	used     fmtSet
-	masks    map[fmtSet]struct{}
-	lastMask fmtSet
-	forced   fmtSet // formats that alone read some value
-	dtCount  int64
-	dtBad    []string
-	dtForced bool // formats given for this column
-	dtMixed  bool // strict mode: values parse, but not with one format
-	nUser    int  // the first nUser candidates are Options.DatetimeFormats
+	dtOK      bool
+	dtFirst   bool
+	cands     *candidateFormats
+	strict    bool
+	alive     fmtSet
+	used      fmtSet
+	masks     map[fmtSet]struct{}
+	lastMask  fmtSet
+	forced    fmtSet // formats that alone read some value
+	forcedOne int    // the only format in forced, or -1
+	dtCount   int64
+	dtBad     []string
+	dtForced  bool // formats given for this column
+	dtMixed   bool // strict mode: values parse, but not with one format
+	nUser     int  // the first nUser candidates are Options.DatetimeFormats
 
 	// preferComma makes decimal-comma styles win over decimal-point ones
 	// when both read every value (another column of the file decided).
@@ -99,17 +100,18 @@ func NewInferer(rawName string, index int, opts *Options) (*Inferer, error) {
 func newInferer(s *settings, raw, name string, index int) *Inferer {
 	in := &Inferer{
 		s: s, raw: raw, name: name, index: index,
-		nulls:    s.nullsFor(raw, name),
-		boolOK:   true,
-		numOK:    true,
-		numTrack: true,
-		floatOK:  true,
-		dtOK:     true,
-		jsonOK:   true,
-		arrOK:    true,
-		pgArray:  true,
-		emailOK:  true,
-		strict:   s.o.StrictlyOneDatetimeFormatInAColumn,
+		nulls:     s.nullsFor(raw, name),
+		boolOK:    true,
+		numOK:     true,
+		numTrack:  true,
+		forcedOne: -1,
+		floatOK:   true,
+		dtOK:      true,
+		jsonOK:    true,
+		arrOK:     true,
+		pgArray:   true,
+		emailOK:   true,
+		strict:    s.o.StrictlyOneDatetimeFormatInAColumn,
 	}
 	for i := range in.styles {
 		in.styles[i] = numStats{alive: true, isInt: true, min: math.MaxInt64, max: math.MinInt64}
@@ -408,6 +410,12 @@ func (in *Inferer) observeDatetime(t string) {
 	}
 	// Mixed formats allowed. A value read by a format that some value
 	// needed alone is covered already: its other formats do not matter.
+	if in.forcedOne >= 0 {
+		if _, ok := c.fmts[in.forcedOne].Parse(t); ok {
+			in.dtCount++
+			return
+		}
+	}
 	if !in.forced.empty() {
 		covered := false
 		in.forced.each(func(i int) {
@@ -457,6 +465,11 @@ func (in *Inferer) observeDatetime(t string) {
 	in.used = in.used.or(m)
 	if m.count() == 1 {
 		in.forced = in.forced.or(m)
+		if in.forced.count() == 1 {
+			in.forcedOne = in.forced.first()
+		} else {
+			in.forcedOne = -1
+		}
 	}
 	if len(in.masks) < 4096 {
 		in.masks[m] = struct{}{}

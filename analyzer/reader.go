@@ -26,6 +26,9 @@ func (e *RowError) Error() string {
 	return fmt.Sprintf("analyzer: line %d: %s", e.Line, e.Reason)
 }
 
+// headerBufferBytes bounds the rows kept while looking for the header.
+const headerBufferBytes = 8 << 20
+
 type bufRow struct {
 	cells []string
 	line  int
@@ -76,8 +79,9 @@ func newReader(t *Table, s *settings) (*Reader, error) {
 	if jr, ok := t.src.(*jsonRows); ok {
 		r.jr = jr
 	}
-	// Buffer the first rows.
-	for len(r.buf) < s.o.ChunkSizeToReadForHeader {
+	// Buffer the first rows (at most headerBufferBytes of them).
+	size := 0
+	for len(r.buf) < s.o.ChunkSizeToReadForHeader && size < headerBufferBytes {
 		cells, line, err := t.src.Next()
 		if err == io.EOF {
 			break
@@ -90,6 +94,9 @@ func newReader(t *Table, s *settings) (*Reader, error) {
 			bad = true
 		}
 		r.buf = append(r.buf, bufRow{cells: cloneStrings(cells), line: line, bad: bad})
+		for _, c := range cells {
+			size += len(c) + 16
+		}
 		if r.jr != nil && r.jr.mode == 1 {
 			break
 		}

@@ -41,6 +41,29 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 	return n, err
 }
 
+func TestTablesIterator(t *testing.T) {
+	t.Parallel()
+	z := zipBytes(t, map[string][]byte{"a.csv": []byte("x\n1\n"), "b.csv": []byte("y\n2\n"), "c.csv": []byte("z\n3\n")}, "", 0)
+	var names []string
+	for tb, err := range Tables(context.Background(), bytes.NewReader(z), "t.zip", nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, tb.Name)
+		if len(names) == 2 {
+			break
+		}
+	}
+	if strings.Join(names, ",") != "t.zip/a.csv,t.zip/b.csv" {
+		t.Fatalf("%v", names)
+	}
+	for _, err := range Tables(context.Background(), strings.NewReader("\x00\x01\x02binary"), "x.bin", nil) {
+		if !errors.Is(err, ErrUnsupported) {
+			t.Fatalf("got %v, want ErrUnsupported", err)
+		}
+	}
+}
+
 func TestMaxRowsAndBadRowCap(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path"
 	"sort"
@@ -91,6 +92,32 @@ func Walk(ctx context.Context, r io.Reader, name string, opts *Options, fn func(
 		return err
 	}
 	return walk(ctx, s, &ctxReader{ctx: ctx, r: r}, name, nil, 0, fn)
+}
+
+// errStopTables ends a Walk when the consumer of Tables stops.
+var errStopTables = errors.New("stop")
+
+// Tables is Walk as an iterator: it yields each table found in r, then a
+// final error if the walk failed. A table is valid until the loop body
+// returns.
+//
+//	for t, err := range analyzer.Tables(ctx, r, name, opts) {
+//		if err != nil { return err }
+//		rd, err := analyzer.NewReader(t, opts)
+//		...
+//	}
+func Tables(ctx context.Context, r io.Reader, name string, opts *Options) iter.Seq2[*Table, error] {
+	return func(yield func(*Table, error) bool) {
+		err := Walk(ctx, r, name, opts, func(t *Table) error {
+			if !yield(t, nil) {
+				return errStopTables
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopTables) {
+			yield(nil, err)
+		}
+	}
 }
 
 type ctxReader struct {

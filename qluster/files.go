@@ -34,33 +34,56 @@ type AddFileParams struct {
 // duplicate of the first one and not processed again, unless the dataset (or
 // the data source) says should_reprocess.
 func (e *Engine) AddFile(ctx context.Context, p AddFileParams) (*StoredItem, error) {
-	src, ds, err := e.sourceAndDataset(ctx, p.DataSourceID)
+	it, err := e.CreateUpload(ctx, p.DataSourceID, p.Name, false, p.By)
 	if err != nil {
 		return nil, err
 	}
-	if p.Name == "" {
-		return nil, Invalid("file", "missing", "the file needs a name")
+	if _, err := e.ReceiveUpload(ctx, it.ID, p.Body); err != nil {
+		return nil, err
 	}
-	it, err := e.store.CreateStoredItem(ctx, &StoredItem{
-		Key: path.Base(p.Name), DataSourceModelID: &src.ID, DataSourceModelName: src.Name, DatasetID: &ds.ID,
-		BackupSettingsID: ds.BackupSettingsID, WhodunitID: p.By, OtherNames: []string{},
+	return e.Publish(ctx, it.ID)
+}
+
+// CreateUpload records a stored item for a file that is about to arrive
+// (viaSignedURL: straight to backup storage, through a pre-signed URL).
+func (e *Engine) CreateUpload(ctx context.Context, dataSourceID int64, name string, viaSignedURL bool, by *uuid.UUID) (*StoredItem, error) {
+	src, ds, err := e.sourceAndDataset(ctx, dataSourceID)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		return nil, Invalid("key", "missing", "the file needs a name")
+	}
+	return e.store.CreateStoredItem(ctx, &StoredItem{
+		Key: path.Base(name), DataSourceModelID: &src.ID, DataSourceModelName: src.Name, DatasetID: &ds.ID,
+		BackupSettingsID: ds.BackupSettingsID, WhodunitID: by, OtherNames: []string{}, IsUploadedViaSignedURL: viaSignedURL,
 	})
+}
+
+// ReceiveUpload writes the bytes of a stored item to backup storage (wrapped
+// as its dataset says) and records their signature. Receiving a file twice
+// replaces the first bytes until the item is published.
+func (e *Engine) ReceiveUpload(ctx context.Context, storedItemID int64, body io.Reader) (*StoredItem, error) {
+	it, err := e.store.GetStoredItem(ctx, storedItemID)
 	if err != nil {
 		return nil, err
 	}
-	sig, enc, key, err := e.backupFile(ctx, ds, it, p.Body)
-	if err != nil {
-		return nil, fmt.Errorf("back up %s: %w", p.Name, err)
+	if it.IsIngested || it.DuplicateOfID != nil {
+		return nil, &ConflictError{Msg: fmt.Sprintf("stored item %d was already processed; upload the file again as a new one", it.ID)}
 	}
-	it, err = e.store.UpdateStoredItem(ctx, it.ID, func(s *StoredItem) error {
+	_, ds, err := e.sourceAndDataset(ctx, *it.DataSourceModelID)
+	if err != nil {
+		return nil, err
+	}
+	sig, enc, key, err := e.backupFile(ctx, ds, it, body)
+	if err != nil {
+		return nil, fmt.Errorf("back up %s: %w", it.Key, err)
+	}
+	return e.store.UpdateStoredItem(ctx, it.ID, func(s *StoredItem) error {
 		s.Signature, s.BackupKey = sig, key
 		s.CompressionTypeOfBackupData, s.IsBackupEncrypted = enc.Compression, enc.RecipientPublicKey != ""
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return e.Publish(ctx, it.ID)
 }
 
 // Publish routes a stored item whose bytes are in backup storage: it checks

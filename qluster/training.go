@@ -131,10 +131,26 @@ func (e *Engine) handleTraining(ctx context.Context, data json.RawMessage) error
 	if m == nil {
 		return finish(state, msg+"; the table in force already fits every file", nil)
 	}
-	if err := finish(state, msg+"; proposed migration "+strconv.FormatInt(m.ID, 10), &m.ID); err != nil {
+	if err := e.followPolicy(ctx, ds, m); err != nil {
+		if ferr := finish(TrainingJobStateError, msg+"; migration "+strconv.FormatInt(m.ID, 10)+" could not be applied: "+err.Error(), &m.ID); ferr != nil {
+			return ferr
+		}
 		return err
 	}
-	return e.followPolicy(ctx, ds, m)
+	return finish(state, msg+"; migration "+strconv.FormatInt(m.ID, 10)+" "+policyOutcome(ds.MigrationPolicy), &m.ID)
+}
+
+// policyOutcome says what the dataset's policy did with a new migration.
+func policyOutcome(p MigrationPolicy) string {
+	switch p {
+	case MigrationPolicyAskUser:
+		return "waits for review"
+	case MigrationPolicyMigrationWindow:
+		return "waits for the migration window"
+	case MigrationPolicyLocked:
+		return "is held: the dataset is locked"
+	}
+	return "is applied"
 }
 
 func joinMax(s []string, n int) string {
@@ -271,6 +287,7 @@ func mergeAnalyses(tables [][]*analyzer.Column) []mergedColumn {
 			m.cast.MaxLength = max(m.cast.MaxLength, c.MaxLength)
 		}
 	}
+	resolveAmbiguousDates(out, tables)
 	for i := range out {
 		t, n, err := analyzer.ParseType(out[i].spec.Type)
 		if err == nil {
@@ -279,6 +296,55 @@ func mergeAnalyses(tables [][]*analyzer.Column) []mergedColumn {
 		sort.Strings(out[i].cast.NullMarkers)
 	}
 	return out
+}
+
+// resolveAmbiguousDates decides, for a date column that some files left
+// ambiguous (day-first and month-first both parse them), by the files that
+// decided: when a decided file uses one of the candidates, the other is
+// dropped. A column no file decides keeps its month-first choice and its
+// ambiguity.
+func resolveAmbiguousDates(out []mergedColumn, tables [][]*analyzer.Column) {
+	for i := range out {
+		m := &out[i]
+		var decided, ambiguous []string
+		for _, cols := range tables {
+			for _, c := range cols {
+				if c.Name != m.spec.Name || c.NonNull == 0 {
+					continue
+				}
+				if len(c.AmbiguousFormats) > 0 {
+					ambiguous = union(ambiguous, c.AmbiguousFormats)
+				} else {
+					decided = union(decided, c.DatetimeFormats)
+				}
+			}
+		}
+		if len(ambiguous) == 0 {
+			continue
+		}
+		var keep []string
+		for _, f := range m.cast.DatetimeFormats {
+			if contains(ambiguous, f) && !contains(decided, f) && overlaps(ambiguous, decided) {
+				continue // another file decided for the other candidate
+			}
+			keep = append(keep, f)
+		}
+		m.cast.DatetimeFormats = keep
+		if overlaps(ambiguous, decided) {
+			m.cast.AmbiguousFormats = nil
+		} else {
+			m.cast.AmbiguousFormats = ambiguous
+		}
+	}
+}
+
+func overlaps(a, b []string) bool {
+	for _, x := range a {
+		if contains(b, x) {
+			return true
+		}
+	}
+	return false
 }
 
 func union(a, b []string) []string {

@@ -18,8 +18,10 @@ var datasetReadOnly = []string{"id", "version_id", "state", "successful_rows_cou
 // GetNewDataset answers a dataset filled with the defaults a POST would use.
 func (s *Server) GetNewDataset(ctx context.Context, _ GetNewDatasetRequestObject) (GetNewDatasetResponseObject, error) {
 	d := qluster.NewDataset()
-	out, err := convert[GetNewDataset200JSONResponse](&d)
-	return out, err
+	if err := s.withDefaults(ctx, &d); err != nil {
+		return nil, err
+	}
+	return convert[GetNewDataset200JSONResponse](&d)
 }
 
 // PostDataset creates a dataset and its settings model from the defaults
@@ -38,6 +40,9 @@ func (s *Server) createDataset(ctx context.Context, base qluster.Dataset) (*qlus
 	}
 	base.State = qluster.DatasetStateActive
 	base.WhodunitID = actor(ctx)
+	if err := s.withDefaults(ctx, &base); err != nil {
+		return nil, err
+	}
 	if base.SettingsModel == nil {
 		st := qluster.DefaultSettings()
 		base.SettingsModel = &st

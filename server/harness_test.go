@@ -31,8 +31,9 @@ type bundle struct {
 	admin *client.ClientWithResponses
 	// anon is a client that sends no token.
 	anon *client.ClientWithResponses
-	// checked counts destination connection checks.
-	now func() time.Time
+	// engine runs the jobs; destURL is the default destination.
+	engine  *qluster.Engine
+	destURL *qluster.DestinationModel
 }
 
 const testPassword = "correct horse battery"
@@ -49,18 +50,29 @@ func setup(t *testing.T, opts ...func(*server.Options)) *bundle {
 	t.Cleanup(func() { store.Close() })
 	_, err = store.Migrate(ctx)
 	require.NoError(t, err)
-	o := server.Options{Store: store, TokenKey: []byte("test-signing-key-of-at-least-32-bytes!"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// The default destination: a database of its own on the test server.
+	dest, err := server.DestinationFromURL("default", pgtest.NewDatabase(t))
+	require.NoError(t, err)
+	require.NoError(t, server.EnsureDefaults(ctx, store, dest))
+	engine, err := server.NewEngine(server.EngineOptions{Store: store, DataDir: t.TempDir(), Workers: 2, Logger: log,
+		PollInterval: 50 * time.Millisecond, TrainingDelay: 200 * time.Millisecond})
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	o := server.Options{Store: store, TokenKey: []byte("test-signing-key-of-at-least-32-bytes!"), Logger: log,
+		Engine: engine, PublicURL: "http://" + ln.Addr().String()}
 	for _, f := range opts {
 		f(&o)
 	}
 	srv, err := server.New(o)
 	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
+	require.NoError(t, engine.Start(ctx))
+	t.Cleanup(func() { engine.StopAndCancel(context.Background()) }) //nolint:errcheck
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go hs.Serve(ln) //nolint:errcheck
 	t.Cleanup(func() { hs.Close() })
-	b := &bundle{t: t, ctx: ctx, store: store, url: "http://" + ln.Addr().String()}
+	b := &bundle{t: t, ctx: ctx, store: store, url: "http://" + ln.Addr().String(), engine: engine, destURL: dest}
 	_, err = server.CreateUser(ctx, store, "admin@example.com", qluster.UserTypeSuperuser, testPassword)
 	require.NoError(t, err)
 	b.admin, err = client.Login(ctx, b.url, "admin@example.com", testPassword)

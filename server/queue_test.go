@@ -32,12 +32,12 @@ func TestQueueMsgsList(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	src := int64(9)
-	a := b.put(qluster.PutParams{QName: "training", Key: "ds-1", Data: map[string]any{"dataset_id": 1}, DataSourceModelID: &src})
-	done := b.put(qluster.PutParams{QName: "training", Data: map[string]any{"dataset_id": 2}, ScheduleAt: time.Now().Add(-time.Minute)})
-	c := b.put(qluster.PutParams{QName: "ingestion", Data: map[string]any{"file": "x.csv"}, DataSourceModelID: &src})
-	d := b.put(qluster.PutParams{QName: "ingestion", Data: map[string]any{"file": "y.csv"}})
+	a := b.put(qluster.PutParams{QName: "reports", Key: "ds-1", Data: map[string]any{"dataset_id": 1}, DataSourceModelID: &src})
+	done := b.put(qluster.PutParams{QName: "reports", Data: map[string]any{"dataset_id": 2}, ScheduleAt: time.Now().Add(-time.Minute)})
+	c := b.put(qluster.PutParams{QName: "exports", Data: map[string]any{"file": "x.csv"}, DataSourceModelID: &src})
+	d := b.put(qluster.PutParams{QName: "exports", Data: map[string]any{"file": "y.csv"}})
 	q := b.store.Queue()
-	got, err := q.Receive(b.ctx, "training", 1, time.Hour)
+	got, err := q.Receive(b.ctx, "reports", 1, time.Hour)
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 	require.NoError(t, q.Ack(b.ctx, int64(done), got[0].ReceiveCount))
@@ -50,13 +50,13 @@ func TestQueueMsgsList(t *testing.T) {
 	}{
 		{"default newest first", client.GetQueueMsgsParams{}, []int{d, c, done, a}, map[string]any{}},
 		{"oldest first", client.GetQueueMsgsParams{Reverse: ptr(false)}, []int{a, done, c, d}, map[string]any{}},
-		{"by queue", client.GetQueueMsgsParams{QName: ptr("training")}, []int{done, a}, map[string]any{"q_name": "training"}},
+		{"by queue", client.GetQueueMsgsParams{QName: ptr("reports")}, []int{done, a}, map[string]any{"q_name": "reports"}},
 		{"acknowledged", client.GetQueueMsgsParams{Acknowledged: ptr(true)}, []int{done}, map[string]any{"acknowledged": true}},
 		{"pending", client.GetQueueMsgsParams{Acknowledged: ptr(false)}, []int{d, c, a}, map[string]any{"acknowledged": false}},
 		{"by data source", client.GetQueueMsgsParams{DataSourceModelId: ptr(9)}, []int{c, a}, map[string]any{"data_source_model_id": float64(9)}},
 		{
-			"every filter", client.GetQueueMsgsParams{QName: ptr("ingestion"), Acknowledged: ptr(false), DataSourceModelId: ptr(9)}, []int{c},
-			map[string]any{"q_name": "ingestion", "acknowledged": false, "data_source_model_id": float64(9)},
+			"every filter", client.GetQueueMsgsParams{QName: ptr("exports"), Acknowledged: ptr(false), DataSourceModelId: ptr(9)}, []int{c},
+			map[string]any{"q_name": "exports", "acknowledged": false, "data_source_model_id": float64(9)},
 		},
 		{"no match", client.GetQueueMsgsParams{QName: ptr("nope")}, []int{}, map[string]any{"q_name": "nope"}},
 	}
@@ -73,7 +73,7 @@ func TestQueueMsgsList(t *testing.T) {
 
 	t.Run("fields", func(t *testing.T) {
 		t.Parallel()
-		res, err := b.admin.GetQueueMsgsWithResponse(b.ctx, &client.GetQueueMsgsParams{QName: ptr("training"), Reverse: ptr(false)})
+		res, err := b.admin.GetQueueMsgsWithResponse(b.ctx, &client.GetQueueMsgsParams{QName: ptr("reports"), Reverse: ptr(false)})
 		require.NoError(t, err)
 		m := res.JSON200.Results[0]
 		require.Equal(t, "ds-1", *m.Key)
@@ -139,10 +139,10 @@ func TestQueueMsgsReschedule(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	q := b.store.Queue()
-	leased := b.put(qluster.PutParams{QName: "training", Data: map[string]any{"n": 1}})
-	done := b.put(qluster.PutParams{QName: "training", Data: map[string]any{"n": 2}})
-	future := b.put(qluster.PutParams{QName: "training", Data: map[string]any{"n": 3}, ScheduleAt: time.Now().Add(time.Hour)})
-	got, err := q.Receive(b.ctx, "training", 2, time.Hour)
+	leased := b.put(qluster.PutParams{QName: "reports", Data: map[string]any{"n": 1}})
+	done := b.put(qluster.PutParams{QName: "reports", Data: map[string]any{"n": 2}})
+	future := b.put(qluster.PutParams{QName: "reports", Data: map[string]any{"n": 3}, ScheduleAt: time.Now().Add(time.Hour)})
+	got, err := q.Receive(b.ctx, "reports", 2, time.Hour)
 	require.NoError(t, err)
 	require.Len(t, got, 2)
 	require.NoError(t, q.Ack(b.ctx, int64(done), 1))
@@ -177,7 +177,7 @@ func TestQueueMsgsReschedule(t *testing.T) {
 	require.True(t, *ack.JSON200.Acknowledged)
 	require.NotNil(t, ack.JSON200.ExpectedAt, "acknowledged messages are left alone")
 
-	again, err := q.Receive(b.ctx, "training", 10, time.Hour)
+	again, err := q.Receive(b.ctx, "reports", 10, time.Hour)
 	require.NoError(t, err)
 	require.Len(t, again, 2)
 }
@@ -185,7 +185,7 @@ func TestQueueMsgsReschedule(t *testing.T) {
 func TestQueueMsgsRoles(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	id := b.put(qluster.PutParams{QName: "training"})
+	id := b.put(qluster.PutParams{QName: "reports"})
 	reader, _ := b.user(qluster.UserTypeReadOnly, "reader@example.com")
 	limited, _ := b.user(qluster.UserTypeLimitedToSource, "limited@example.com")
 

@@ -35,6 +35,12 @@ type Options struct {
 	TokenTTL time.Duration
 	// Logger receives the server's log. Default slog.Default().
 	Logger *slog.Logger
+	// Engine runs files, training, migrations and ingestion. Without it the
+	// operations that need it answer 501.
+	Engine *qluster.Engine
+	// PublicURL is the server's address as clients reach it (e.g.
+	// "http://127.0.0.1:8080"), for the URLs it hands out.
+	PublicURL string
 	// Test holds knobs for tests.
 	Test TestOptions
 }
@@ -59,6 +65,12 @@ type Server struct {
 	checkDst func(ctx context.Context, d *qluster.DestinationModel) error
 	router   routers.Router
 	docsPage []byte
+	// engine runs the work behind files, training and ingestion (nil: 501).
+	engine *qluster.Engine
+	// publicURL prefixes the URLs the server hands out.
+	publicURL string
+	// uploadKey signs upload URLs.
+	uploadKey []byte
 	// schemaOpts tune how values are checked against the contract.
 	schemaOpts []openapi3.SchemaValidationOption
 }
@@ -99,14 +111,17 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("server.New: %w", err)
 	}
 	s := &Server{
-		store:    opts.Store,
-		tokens:   tokens,
-		log:      opts.Logger,
-		now:      opts.Test.Now,
-		validate: validator.New(validator.WithRequiredStructEnabled()),
-		checkDst: opts.Test.CheckDestination,
-		router:   router,
-		docsPage: page,
+		store:     opts.Store,
+		tokens:    tokens,
+		log:       opts.Logger,
+		now:       opts.Test.Now,
+		validate:  validator.New(validator.WithRequiredStructEnabled()),
+		checkDst:  opts.Test.CheckDestination,
+		router:    router,
+		docsPage:  page,
+		engine:    opts.Engine,
+		publicURL: strings.TrimSuffix(opts.PublicURL, "/"),
+		uploadKey: append([]byte("upload:"), opts.TokenKey...),
 	}
 	// Formats are checked; emails by the same rule everywhere: the validator's.
 	s.schemaOpts = []openapi3.SchemaValidationOption{

@@ -1,9 +1,14 @@
 package main
 
 import (
+	neturl "net/url"
+
 	"context"
 	"flag"
 	"fmt"
+	"github.com/jackc/pgx/v5"
+	"github.com/openqluster/qluster-go/qluster"
+	"github.com/openqluster/qluster-go/server"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -32,6 +37,8 @@ type config struct {
 	// InstallPostgres lets serve install Debian's postgresql package when
 	// no PostgreSQL binaries are found (QLUSTER_INSTALL_POSTGRES=1).
 	InstallPostgres bool
+	// Workers is how many jobs run at once in this process.
+	Workers int
 }
 
 func envOr(name, def string) string {
@@ -118,4 +125,54 @@ func (c *config) open(ctx context.Context, log *slog.Logger) (*backend, error) {
 		log.Info("applied migrations", "versions", applied)
 	}
 	return b, nil
+}
+
+// ensureDefaults creates the default backup settings (local storage) and the
+// default destination: a database "qluster_data" beside the metadata store.
+func ensureDefaults(ctx context.Context, be *backend, log *slog.Logger) error {
+	var url string
+	if be.Cluster != nil {
+		if err := be.Cluster.CreateDatabase(ctx, "qluster_data"); err != nil {
+			return err
+		}
+		url = be.Cluster.URL("qluster_data")
+	} else if u, err := dataDatabaseURL(ctx, be); err != nil {
+		log.Warn("no default destination: could not create its database; create destinations through the API", "err", err)
+	} else {
+		url = u
+	}
+	var dest *qluster.DestinationModel
+	if url != "" {
+		d, err := server.DestinationFromURL("default", url)
+		if err != nil {
+			return err
+		}
+		dest = d
+	}
+	return server.EnsureDefaults(ctx, be.Store, dest)
+}
+
+// dataDatabaseURL creates (if missing) the database "<metadata db>_data" on
+// the metadata store's server and returns its URL.
+func dataDatabaseURL(ctx context.Context, be *backend) (string, error) {
+	cfg, err := pgx.ParseConfig(be.URL)
+	if err != nil {
+		return "", err
+	}
+	name := cfg.Database + "_data"
+	var exists bool
+	if err := be.Store.DB().GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name); err != nil {
+		return "", err
+	}
+	if !exists {
+		if _, err := be.Store.DB().ExecContext(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return "", err
+		}
+	}
+	u, err := neturl.Parse(be.URL)
+	if err != nil || u.Scheme == "" {
+		return fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s", cfg.Host, cfg.Port, cfg.User, cfg.Password, name), nil
+	}
+	u.Path = "/" + name
+	return u.String(), nil
 }

@@ -490,8 +490,8 @@ func TestDataSourceTiny(t *testing.T) {
 		src             int64
 		resolved, muted bool
 	}{{src.ID, false, false}, {src.ID, false, true}, {src.ID, true, false}, {other.ID, false, false}} {
-		_, err := s.DB().ExecContext(ctx, `INSERT INTO alert_items (dataset_id, data_source_model_id, alert_type, resolved, is_muted)
-			VALUES ($1, $2, 'casting', $3, $4)`, ds.ID, a.src, a.resolved, a.muted)
+		_, err := s.DB().ExecContext(ctx, `INSERT INTO alert_items (doc) VALUES (jsonb_build_object('dataset_id', $1::bigint,
+			'data_source_model_id', $2::bigint, 'alert_type', 'casting', 'resolved', $3::boolean, 'is_muted', $4::boolean))`, ds.ID, a.src, a.resolved, a.muted)
 		require.NoError(t, err)
 	}
 	tiny, err = s.DataSourceTiny(ctx, src.ID)

@@ -515,3 +515,10 @@ func (s *Store) StoredItemsToIngest(ctx context.Context, datasetID int64) ([]qlu
 		{"NOT EXISTS (SELECT 1 FROM ingestion_jobs j WHERE j.stored_item_id = stored_items.id)", nil},
 	}, "")
 }
+
+// DatasetOfSettingsModel returns the id of the dataset a settings model belongs to.
+func (s *Store) DatasetOfSettingsModel(ctx context.Context, settingsModelID int64) (int64, error) {
+	var id int64
+	err := s.db.GetContext(ctx, &id, `SELECT dataset_id FROM settings_models WHERE id = $1`, settingsModelID)
+	return id, notFoundKey(translate(err, tSettings.kind), settingsModelID)
+}

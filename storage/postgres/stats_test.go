@@ -12,8 +12,8 @@ import (
 
 func insertAlert(t *testing.T, s *postgres.Store, datasetID, sourceID int64, resolved, muted bool) {
 	t.Helper()
-	_, err := s.DB().ExecContext(t.Context(), `INSERT INTO alert_items (dataset_id, data_source_model_id, alert_type, resolved, is_muted)
-		VALUES ($1, $2, 'casting', $3, $4)`, datasetID, sourceID, resolved, muted)
+	_, err := s.DB().ExecContext(t.Context(), `INSERT INTO alert_items (doc) VALUES (jsonb_build_object('dataset_id', $1::bigint,
+		'data_source_model_id', $2::bigint, 'alert_type', 'casting', 'resolved', $3::boolean, 'is_muted', $4::boolean))`, datasetID, sourceID, resolved, muted)
 	require.NoError(t, err)
 }
 
@@ -113,8 +113,8 @@ func TestDatasetStatsAndDetails(t *testing.T) {
 	var current int64
 	for _, state := range []string{"draft", "current", "archived"} {
 		var id int64
-		require.NoError(t, s.DB().GetContext(ctx, &id, `INSERT INTO migration_models (dataset_id, settings_model_id, state)
-			VALUES ($1, $2, $3) RETURNING id`, ds.ID, ds.SettingsModel.ID, state))
+		require.NoError(t, s.DB().GetContext(ctx, &id, `INSERT INTO migration_models (doc)
+			VALUES (jsonb_build_object('dataset_id', $1::bigint, 'settings_model_id', $2::bigint, 'state', $3::text)) RETURNING id`, ds.ID, ds.SettingsModel.ID, state))
 		if state == "current" {
 			current = id
 		}
@@ -147,7 +147,7 @@ func TestAnyTrainingJobRunning(t *testing.T) {
 	ds := createDataset(t, s, "Orders")
 	other := createDataset(t, s, "Other")
 	job := func(datasetID int64, state string) {
-		_, err := s.DB().ExecContext(ctx, `INSERT INTO training_jobs (dataset_id, state) VALUES ($1, $2)`, datasetID, state)
+		_, err := s.DB().ExecContext(ctx, `INSERT INTO training_jobs (doc) VALUES (jsonb_build_object('dataset_id', $1::bigint, 'state', $2::text))`, datasetID, state)
 		require.NoError(t, err)
 	}
 

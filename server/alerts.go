@@ -1,0 +1,129 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/openqluster/qluster-go/qluster"
+	"github.com/openqluster/qluster-go/storage/postgres"
+)
+
+// GetAlerts answers a page of alerts; a limited_to_source user sees its sources' alerts only.
+func (s *Server) GetAlerts(ctx context.Context, req GetAlertsRequestObject) (GetAlertsResponseObject, error) {
+	p := req.Params
+	lp := postgres.ListAlertsParams{ListParams: listParams(p.Start, p.End, p.Limit, p.Reverse), SourceIDs: visibleSources(ctx),
+		Resolved: deref(p.Resolved), IsMuted: deref(p.IsMuted)}
+	filters := map[string]any{"resolved": lp.Resolved, "is_muted": lp.IsMuted}
+	if p.DatasetId != nil {
+		lp.DatasetID = ptr(int64(*p.DatasetId))
+		filters["dataset_id"] = *p.DatasetId
+	}
+	if p.DataSourceModelId != nil {
+		lp.DataSourceModelID = ptr(int64(*p.DataSourceModelId))
+		filters["data_source_model_id"] = *p.DataSourceModelId
+	}
+	page, err := s.store.ListAlerts(ctx, lp)
+	if err != nil {
+		return nil, err
+	}
+	return toList[GetAlerts200JSONResponse](page, filters, "Alerts", nil)
+}
+
+// visibleAlert reads an alert the acting user may see.
+func (s *Server) visibleAlert(ctx context.Context, id int64) (*qluster.AlertItem, error) {
+	a, err := s.store.GetAlert(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if visibleSources(ctx) != nil {
+		if a.DataSourceModelID == nil {
+			return nil, fmt.Errorf("%w: alert %d is about a whole dataset, not one of your sources", qluster.ErrForbidden, id)
+		}
+		if err := s.canSeeSource(ctx, *a.DataSourceModelID); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// GetAlert answers one alert.
+func (s *Server) GetAlert(ctx context.Context, req GetAlertRequestObject) (GetAlertResponseObject, error) {
+	a, err := s.visibleAlert(ctx, int64(req.AlertItemId))
+	if err != nil {
+		return nil, err
+	}
+	return convert[GetAlert200JSONResponse](a)
+}
+
+// navigation are the actions that only tell a client where to go.
+var navigation = map[qluster.AlertAction]func(a *qluster.AlertItem) string{
+	qluster.AlertActionEditSettings: func(a *qluster.AlertItem) string { return "/api/datasets/" + idOr(a.DatasetID) },
+	qluster.AlertActionEditDataSourceModelSettings: func(a *qluster.AlertItem) string {
+		return "/api/data-sources/" + idOr(a.DataSourceModelID)
+	},
+	qluster.AlertActionEditDestinationSettings: func(a *qluster.AlertItem) string { return "/api/destinations?dataset_id=" + idOr(a.DatasetID) },
+	qluster.AlertActionGoToMigrationReview:     func(a *qluster.AlertItem) string { return "/api/migrations/" + idOr(a.MigrationModelID) },
+	qluster.AlertActionCheckLearningJobs:       func(a *qluster.AlertItem) string { return "/api/training-jobs?dataset_id=" + idOr(a.DatasetID) },
+}
+
+func idOr(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+// ResolveAlert carries out the action chosen to resolve an alert.
+func (s *Server) ResolveAlert(ctx context.Context, req ResolveAlertRequestObject) (ResolveAlertResponseObject, error) {
+	a, err := s.visibleAlert(ctx, int64(req.AlertItemId))
+	if err != nil {
+		return nil, err
+	}
+	if req.Body.Action == nil {
+		return nil, qluster.Invalid("action", "missing", "choose an action; this alert offers %v", a.AlertActions)
+	}
+	action := qluster.AlertAction(*req.Body.Action)
+	if nav, ok := navigation[action]; ok {
+		return ResolveAlert200JSONResponse{RedirectPostSubmitTo: ptr(nav(a))}, nil
+	}
+	if a.Resolved {
+		return nil, &qluster.ConflictError{Msg: fmt.Sprintf("alert %d is already resolved", a.ID)}
+	}
+	e, err := s.engineOr()
+	if err != nil {
+		return nil, err
+	}
+	switch action {
+	case qluster.AlertActionApplyMigration, qluster.AlertActionDiscardMigration:
+		if a.MigrationModelID == nil {
+			return nil, qluster.Invalid("action", "value_error", "alert %d is not about a migration; it offers %v", a.ID, a.AlertActions)
+		}
+		if action == qluster.AlertActionApplyMigration {
+			_, err = e.ApplyMigration(ctx, *a.MigrationModelID, actor(ctx))
+		} else {
+			_, err = e.DiscardMigration(ctx, *a.MigrationModelID, actor(ctx))
+		}
+		if err != nil {
+			return nil, err
+		}
+		return ResolveAlert200JSONResponse{RedirectPostSubmitTo: ptr("/api/migrations/" + idOr(a.MigrationModelID))}, nil
+	case qluster.AlertActionRerunTraining:
+		if a.DatasetID == nil {
+			return nil, qluster.Invalid("action", "value_error", "alert %d has no dataset to train", a.ID)
+		}
+		j, err := e.ScheduleTraining(ctx, *a.DatasetID)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.store.UpdateAlert(ctx, a.ID, func(x *qluster.AlertItem) error {
+			now := s.now()
+			x.Resolved, x.ResolvedAt, x.WhodunitID = true, &now, actor(ctx)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		return ResolveAlert200JSONResponse{RedirectPostSubmitTo: ptr("/api/training-jobs/" + strconv.FormatInt(j.ID, 10))}, nil
+	}
+	return nil, fmt.Errorf("%w: the %s action comes with alerts that fix themselves (issue 6)", qluster.ErrNotImplemented, action)
+}

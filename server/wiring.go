@@ -1,0 +1,150 @@
+package server
+
+import (
+	"strconv"
+	"time"
+
+	"context"
+	"fmt"
+	"github.com/jackc/pgx/v5"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/openqluster/qluster-go/destinations/pgdest"
+	"github.com/openqluster/qluster-go/qluster"
+	"github.com/openqluster/qluster-go/storage/blob"
+	"github.com/openqluster/qluster-go/storage/blob/fileblob"
+	"github.com/openqluster/qluster-go/storage/postgres"
+)
+
+// EngineOptions are the defaults the reference server wires the engine with.
+type EngineOptions struct {
+	// Store is the metadata store; its queue carries the jobs. Required.
+	Store *postgres.Store
+	// DataDir holds local backup storage (DataDir/backups). Required.
+	DataDir string
+	// Workers, Lease, PollInterval, TrainingDelay, Logger and Test are
+	// passed to qluster.Config (zero: its defaults).
+	Workers       int
+	Lease         time.Duration
+	PollInterval  time.Duration
+	TrainingDelay time.Duration
+	Logger        *slog.Logger
+	Test          qluster.TestConfig
+}
+
+// NewEngine makes the engine with the reference defaults: the Postgres queue,
+// backups on the local filesystem (other kinds come with issue 7), and
+// PostgreSQL destinations through pgdest.
+func NewEngine(opts EngineOptions) (*qluster.Engine, error) {
+	if opts.Store == nil || opts.DataDir == "" {
+		return nil, fmt.Errorf("server.NewEngine: Store and DataDir are required")
+	}
+	backups := filepath.Join(opts.DataDir, "backups")
+	tmp := filepath.Join(opts.DataDir, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, err
+	}
+	return qluster.New(&qluster.Config{
+		Store: opts.Store,
+		Queue: opts.Store.Queue(),
+		Codec: blobCodec{tempDir: tmp},
+		OpenBackup: func(ctx context.Context, b *qluster.BackupSettings) (qluster.Backup, error) {
+			if b.BackupType != qluster.BackupTypeLocal {
+				return nil, fmt.Errorf("%w: %s backup storage comes with issue 7; use local backup settings", qluster.ErrNotImplemented, b.BackupType)
+			}
+			return fileblob.Open(backups, &fileblob.Options{CreateDir: true})
+		},
+		OpenDestination: func(ctx context.Context, d *qluster.DestinationModel) (qluster.Destination, error) {
+			return pgdest.Open(ctx, d, &pgdest.Options{Logger: opts.Logger})
+		},
+		Workers:       opts.Workers,
+		Lease:         opts.Lease,
+		PollInterval:  opts.PollInterval,
+		TrainingDelay: opts.TrainingDelay,
+		Logger:        opts.Logger,
+		Test:          opts.Test,
+	})
+}
+
+// blobCodec wraps backup bytes with storage/blob.
+type blobCodec struct{ tempDir string }
+
+func (blobCodec) Encode(w io.Writer, e qluster.BackupEncoding) (io.WriteCloser, error) {
+	return blob.Encode(w, blob.EncodeOptions{Compression: e.Compression, RecipientPublicKey: e.RecipientPublicKey, Name: e.Name})
+}
+
+func (c blobCodec) Decode(r io.Reader, e qluster.BackupEncoding) (io.ReadCloser, error) {
+	return blob.Decode(r, blob.DecodeOptions{Compression: e.Compression, Encrypted: e.Encrypted, PrivateKey: e.PrivateKey,
+		Passphrase: e.Passphrase, TempDir: c.tempDir})
+}
+
+// EnsureDefaults creates, once, the default backup settings (local storage)
+// and, when dest is given, the default destination, so that a dataset can be
+// made with nothing else.
+func EnsureDefaults(ctx context.Context, store *postgres.Store, dest *qluster.DestinationModel) error {
+	if _, ok, err := store.Default(ctx, postgres.DefaultBackupSettings); err != nil {
+		return err
+	} else if !ok {
+		bs := qluster.NewBackupSettings()
+		created, err := store.CreateBackupSettings(ctx, &bs, nil)
+		if err != nil {
+			return fmt.Errorf("create the default backup settings: %w", err)
+		}
+		if err := store.SetDefault(ctx, postgres.DefaultBackupSettings, created.ID); err != nil {
+			return err
+		}
+	}
+	if dest == nil {
+		return nil
+	}
+	if _, ok, err := store.Default(ctx, postgres.DefaultDestination); err != nil || ok {
+		return err
+	}
+	created, err := store.CreateDestination(ctx, dest, nil)
+	if err != nil {
+		return fmt.Errorf("create the default destination: %w", err)
+	}
+	return store.SetDefault(ctx, postgres.DefaultDestination, created.ID)
+}
+
+// withDefaults fills a dataset's destination and backup settings with the
+// installation's defaults when they are not set.
+func (s *Server) withDefaults(ctx context.Context, d *qluster.Dataset) error {
+	if d.BackupSettingsID == nil {
+		id, ok, err := s.store.Default(ctx, postgres.DefaultBackupSettings)
+		if err != nil {
+			return err
+		}
+		if ok {
+			d.BackupSettingsID = &id
+		}
+	}
+	if d.DestinationID == nil {
+		id, ok, err := s.store.Default(ctx, postgres.DefaultDestination)
+		if err != nil {
+			return err
+		}
+		if ok {
+			d.DestinationID = &id
+		}
+	}
+	return nil
+}
+
+// DestinationFromURL describes the PostgreSQL database at url (a postgres://
+// URL or DSN) as a destination named name.
+func DestinationFromURL(name, url string) (*qluster.DestinationModel, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("destination URL: %w", err)
+	}
+	d := qluster.NewDestination()
+	d.Name, d.Host, d.Port, d.User, d.Password, d.DatabaseName = name, cfg.Host, strconv.Itoa(int(cfg.Port)), cfg.User, cfg.Password, cfg.Database
+	if cfg.ConnectTimeout > 0 {
+		d.ConnectTimeout = int64(cfg.ConnectTimeout.Seconds())
+	}
+	return &d, nil
+}

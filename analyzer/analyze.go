@@ -200,10 +200,7 @@ func analyzeTable(ctx context.Context, s *settings, t *Table) (*Result, error) {
 		if err != nil {
 			var re *RowError
 			if errors.As(err, &re) {
-				res.BadRowCount++
-				if len(res.BadRows) < s.o.MaxBadRows {
-					res.BadRows = append(res.BadRows, BadRow{Line: re.Line, Columns: re.Fields, Reason: re.Reason})
-				}
+				res.addBadRow(BadRow{Line: re.Line, Columns: re.Fields, Reason: re.Reason}, s.o.MaxBadRows)
 				continue
 			}
 			return nil, err
@@ -380,10 +377,7 @@ func inferPipelined(ctx context.Context, s *settings, rd *Reader, infs []*Infere
 	}
 	for b := range full {
 		for _, br := range b.bad {
-			res.BadRowCount++
-			if len(res.BadRows) < s.o.MaxBadRows {
-				res.BadRows = append(res.BadRows, br)
-			}
+			res.addBadRow(br, s.o.MaxBadRows)
 		}
 		last := false
 		if s.o.MaxRows > 0 && res.DataRows+int64(len(b.rowEnds)) >= int64(s.o.MaxRows) {
@@ -434,6 +428,14 @@ func observeBatch(b *rowBatch, infs []*Inferer, w, workers int) {
 			}
 			start = end
 		}
+	}
+}
+
+// addBadRow counts a bad row and keeps it while fewer than max are kept.
+func (r *Result) addBadRow(b BadRow, max int) {
+	r.BadRowCount++
+	if len(r.BadRows) < max {
+		r.BadRows = append(r.BadRows, b)
 	}
 }
 

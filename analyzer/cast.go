@@ -43,14 +43,13 @@ var ErrNull = errors.New("analyzer: value is null")
 
 // compiledColumn is what casting needs, resolved once per column.
 type compiledColumn struct {
-	nulls      nullSet
-	trueW      nullSet
-	falseW     nullSet
-	formats    []*Format
-	dec, thou  byte
-	trim       bool
-	jsonTries  int
-	textAsText bool
+	nulls     nullSet
+	trueW     nullSet
+	falseW    nullSet
+	formats   []*Format
+	dec, thou byte
+	trim      bool
+	jsonTries int
 }
 
 // Compile prepares the column for Cast with the settings in opts (nil
@@ -315,7 +314,7 @@ func castNumeric(v, raw string, col *Column, cc *compiledColumn) (pgtype.Numeric
 	}
 	var i *big.Int
 	if ns.big {
-		i, _ = new(big.Int).SetString(digitsOf(v, cc.dec, cc.thou), 10)
+		i, _ = new(big.Int).SetString(digitsOf(v), 10)
 		if ns.neg {
 			i.Neg(i)
 		}
@@ -342,7 +341,7 @@ func castFloat(v, raw string, col *Column, cc *compiledColumn) (float64, error) 
 		}
 		return f, nil
 	}
-	f, err := strconv.ParseFloat(digitsOf(v, cc.dec, cc.thou), 64)
+	f, err := strconv.ParseFloat(digitsOf(v), 64)
 	if err != nil {
 		return 0, col.castErr(raw, "expected a number")
 	}

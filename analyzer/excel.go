@@ -115,7 +115,10 @@ func (x *xlsxRows) Next() ([]string, int, error) {
 		x.row = x.row[:0]
 		for i, v := range raw {
 			if (v == "0" || v == "1") && x.isBoolCell(i+1, x.n) {
-				v = map[string]string{"0": "FALSE", "1": "TRUE"}[v]
+				v = "FALSE"
+				if raw[i] == "1" {
+					v = "TRUE"
+				}
 			} else if v != "" && (v[0] >= '0' && v[0] <= '9' || v[0] == '.') {
 				if f, err := strconv.ParseFloat(v, 64); err == nil && x.isDateCell(i+1, x.n) {
 					v = excelSerialText(f, x.d1904)

@@ -50,7 +50,6 @@ const maxFormats = 256
 type fmtSet [maxFormats / 64]uint64
 
 func (s *fmtSet) add(i int)     { s[i>>6] |= 1 << (i & 63) }
-func (s *fmtSet) del(i int)     { s[i>>6] &^= 1 << (i & 63) }
 func (s fmtSet) has(i int) bool { return s[i>>6]&(1<<(i&63)) != 0 }
 func (s fmtSet) empty() bool    { return s == fmtSet{} }
 func (s fmtSet) and(o fmtSet) (r fmtSet) {

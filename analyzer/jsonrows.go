@@ -20,7 +20,6 @@ type jsonRows struct {
 	idx     map[string]int
 	row     []string
 	n       int
-	objects bool
 	mode    int // 0 unknown, 1 objects, 2 arrays
 	done    bool
 }

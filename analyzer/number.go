@@ -255,9 +255,9 @@ func scanNumber(s string, dec, thou byte) (numScan, bool) {
 	return n, true
 }
 
-// digitsOf returns the significant digits of s (already accepted by
-// scanNumber with the same separators), without separators or sign.
-func digitsOf(s string, dec, thou byte) string {
+// digitsOf returns the significant digits of s (a number accepted by
+// scanNumber), without separators, sign or leading zeros.
+func digitsOf(s string) string {
 	var b strings.Builder
 	started := false
 	for i := 0; i < len(s); i++ {
@@ -270,8 +270,6 @@ func digitsOf(s string, dec, thou byte) string {
 			b.WriteByte(c)
 		}
 	}
-	_ = dec
-	_ = thou
 	if b.Len() == 0 {
 		return "0"
 	}

@@ -195,7 +195,6 @@ type settings struct {
 	words        map[string]bool
 	lineMatchers []*regexp.Regexp
 	colMatchers  map[string]*regexp.Regexp
-	headerNames  []string
 }
 
 func (o *Options) compile() (*settings, error) {

@@ -202,7 +202,7 @@ func (r *Reader) findHeader() {
 		}
 	}
 	r.preamble = hi
-	if r.looksLikeData(r.buf[hi].cells, hi) {
+	if looksLikeData(r.buf[hi].cells) {
 		names := make([]string, width)
 		for i := range names {
 			names[i] = "column_" + strconv.Itoa(i+1)
@@ -224,9 +224,9 @@ func (r *Reader) findHeader() {
 	r.bi = hi + 1
 }
 
-// looksLikeData reports a header candidate that is rather a data row:
-// most of its cells are numbers or dates while the column below agrees.
-func (r *Reader) looksLikeData(cells []string, at int) bool {
+// looksLikeData reports a header candidate that is rather a data row: at
+// least half of its cells are numbers or dates.
+func looksLikeData(cells []string) bool {
 	nonEmpty, typed := 0, 0
 	for _, c := range cells {
 		c = trimSpace(c)

@@ -413,7 +413,11 @@ func (b *xlsBook) sheetRows(sh xlsSheet, d1904 bool) (*xlsRows, error) {
 				case 0:
 					pendingString = [2]int{row, col}
 				case 1:
-					set(row, col, map[bool]string{true: "TRUE", false: "FALSE"}[res[2] != 0])
+					if res[2] != 0 {
+						set(row, col, "TRUE")
+					} else {
+						set(row, col, "FALSE")
+					}
 				case 2:
 					set(row, col, "#ERROR")
 				}

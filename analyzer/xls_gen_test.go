@@ -85,10 +85,6 @@ func xlsWorkbook(sheets []xlsTestSheet, date1904 bool) []byte {
 	var body []byte
 	body = append(body, le32(uint32(len(sst)))...)
 	body = append(body, le32(uint32(len(sst)))...)
-	type piece struct {
-		data    []byte
-		isChars bool
-	}
 	var chunks [][]byte
 	cur := body
 	const limit = 200

@@ -51,10 +51,10 @@ func openZipMember(f *zip.File, password string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("%w: %s", ErrPassword, f.Name)
 	}
 	dec := &zipCryptoReader{r: raw, z: z}
-	return decompressMember(f.Method, dec, f.CRC32, int64(f.UncompressedSize64))
+	return decompressMember(f.Method, dec, f.CRC32)
 }
 
-func decompressMember(method uint16, r io.Reader, crc uint32, size int64) (io.ReadCloser, error) {
+func decompressMember(method uint16, r io.Reader, crc uint32) (io.ReadCloser, error) {
 	var rc io.ReadCloser
 	switch method {
 	case zip.Store:
@@ -171,7 +171,7 @@ func openAESMember(f *zip.File, raw io.Reader, password string) (io.ReadCloser, 
 	if vendor == 2 {
 		crc = 0 // AE-2 stores no CRC
 	}
-	return decompressMember(method, ar, crc, int64(f.UncompressedSize64))
+	return decompressMember(method, ar, crc)
 }
 
 func aesExtra(extra []byte) (strength byte, method uint16, vendor uint16, ok bool) {

@@ -33,9 +33,7 @@ func (l listFlag) Set(v string) error {
 		*l.dst = append(*l.dst, v)
 		return nil
 	}
-	for _, p := range strings.Split(v, l.sep) {
-		*l.dst = append(*l.dst, p)
-	}
+	*l.dst = append(*l.dst, strings.Split(v, l.sep)...)
 	return nil
 }
 

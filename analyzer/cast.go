@@ -271,7 +271,7 @@ func castInt(v, raw string, col *Column, cc *compiledColumn) (int64, error) {
 			return 0, col.castErr(raw, "the number is too large for "+col.PGType())
 		}
 		n = ns.mant
-		scale := ns.scale
+		scale := int(ns.scale)
 		if col.DollarToCent {
 			if scale > 2 {
 				return 0, col.castErr(raw, "more than two decimals in a money column")
@@ -326,8 +326,8 @@ func castNumeric(v, raw string, col *Column, cc *compiledColumn) (pgtype.Numeric
 
 func castFloat(v, raw string, col *Column, cc *compiledColumn) (float64, error) {
 	if isFloatText(v) {
-		if f, err := strconv.ParseFloat(v, 64); err == nil {
-			return f, nil
+		if f, err := strconv.ParseFloat(v, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+			return f, nil // out of range reads as ±Inf or 0, as Postgres would round
 		}
 	}
 	ns, ok := scanNumber(v, cc.dec, cc.thou)
@@ -337,7 +337,7 @@ func castFloat(v, raw string, col *Column, cc *compiledColumn) (float64, error) 
 	if !ns.big {
 		f := float64(ns.mant)
 		if ns.scale > 0 {
-			f /= math.Pow10(ns.scale)
+			f /= math.Pow10(int(ns.scale))
 		}
 		return f, nil
 	}
@@ -345,7 +345,7 @@ func castFloat(v, raw string, col *Column, cc *compiledColumn) (float64, error) 
 	if err != nil {
 		return 0, col.castErr(raw, "expected a number")
 	}
-	f /= math.Pow10(ns.scale)
+	f /= math.Pow10(int(ns.scale))
 	if ns.neg {
 		f = -f
 	}

@@ -20,6 +20,34 @@ type numStats struct {
 	grouped  bool
 }
 
+// observe updates the style's statistics with a value it read (ok) or
+// not; it reports whether the style is still alive.
+func (st *numStats) observe(ns *numScan, ok bool) bool {
+	if !ok || ns.lead0 {
+		st.alive = false
+		return false
+	}
+	if ns.scale > 0 {
+		st.isInt = false
+		if int(ns.scale) > st.maxScale {
+			st.maxScale = int(ns.scale)
+		}
+	} else if ns.big {
+		st.overflow = true
+	} else {
+		if ns.mant < st.min {
+			st.min = ns.mant
+		}
+		if ns.mant > st.max {
+			st.max = ns.mant
+		}
+	}
+	st.currency = st.currency || ns.currency
+	st.parens = st.parens || ns.parens
+	st.grouped = st.grouped || ns.grouped
+	return true
+}
+
 // Inferer infers the type of one column from its values, one at a time.
 // It keeps a bounded amount of state whatever the number of values.
 type Inferer struct {
@@ -250,91 +278,53 @@ func (in *Inferer) observeNumber(t string) {
 	}
 	any := false
 	// Separators absent from the value read like no separator: scan each
-	// distinct effective style once.
-	var hasComma, hasDot, hasSpace, hasApos bool
+	// distinct effective style once and apply the result to every style
+	// that shares it.
+	var present [4]bool // thousands separators present: , . space '
 	for i := 0; i < len(t); i++ {
 		switch t[i] {
 		case ',':
-			hasComma = true
+			present[0] = true
 		case '.':
-			hasDot = true
+			present[1] = true
 		case ' ':
-			hasSpace = true
+			present[2] = true
 		case '\'':
-			hasApos = true
+			present[3] = true
 		}
 	}
-	has := func(c byte) bool {
-		switch c {
-		case ',':
-			return hasComma
-		case '.':
-			return hasDot
-		case ' ':
-			return hasSpace
-		case '\'':
-			return hasApos
-		}
-		return false
-	}
-	type memo struct {
-		dec, thou byte
-		ns        numScan
-		ok        bool
-	}
-	var memos [len(numStyles)]memo
-	nm := 0
+	var keys [len(numStyles)]uint16
 	for k := range in.styles {
-		st := &in.styles[k]
-		if !st.alive {
+		if in.styles[k].alive {
+			thou := numStyles[k].thou
+			if thou != 0 && !present[thouIndex(thou)] {
+				thou = 0
+			}
+			keys[k] = uint16(numStyles[k].dec)<<8 | uint16(thou)
+		}
+	}
+	var done [len(numStyles)]bool
+	for k := range in.styles {
+		if !in.styles[k].alive || done[k] {
 			continue
 		}
-		dec, thou := numStyles[k].dec, numStyles[k].thou
-		if !has(thou) {
-			thou = 0
+		ns, ok := scanNumber(t, byte(keys[k]>>8), byte(keys[k]))
+		if ok && ns.lead0 {
+			in.lead0 = true
+			in.floatOK = false
 		}
-		var ns numScan
-		ok, found := false, false
-		for _, m := range memos[:nm] {
-			if m.dec == dec && m.thou == thou {
-				ns, ok, found = m.ns, m.ok, true
-				break
+		for j := k; j < len(numStyles); j++ {
+			if done[j] || !in.styles[j].alive || keys[j] != keys[k] {
+				continue
+			}
+			done[j] = true
+			if in.styles[j].observe(&ns, ok) {
+				any = true
+				if j == 0 && (ns.currency || ns.parens) {
+					in.floatOK = false // not a float literal
+				}
 			}
 		}
-		if !found {
-			ns, ok = scanNumber(t, dec, thou)
-			memos[nm] = memo{dec, thou, ns, ok}
-			nm++
-		}
-		if !ok || ns.lead0 {
-			if ok && ns.lead0 {
-				in.lead0 = true
-			}
-			st.alive = false
-			continue
-		}
-		any = true
-		if k == 0 && (ns.currency || ns.parens) {
-			in.floatOK = false // not a float literal
-		}
-		if ns.scale > 0 {
-			st.isInt = false
-			if ns.scale > st.maxScale {
-				st.maxScale = ns.scale
-			}
-		} else if ns.big {
-			st.overflow = true
-		} else {
-			if ns.mant < st.min {
-				st.min = ns.mant
-			}
-			if ns.mant > st.max {
-				st.max = ns.mant
-			}
-		}
-		st.currency = st.currency || ns.currency
-		st.parens = st.parens || ns.parens
-		st.grouped = st.grouped || ns.grouped
 	}
 	if any && !in.styles[0].alive {
 		in.floatOK = false // only separators read it: not a float literal
@@ -702,6 +692,18 @@ func quoteList(xs []string) string {
 		q[i] = fmt.Sprintf("%q", x)
 	}
 	return strings.Join(q, ", ")
+}
+
+func thouIndex(c byte) int {
+	switch c {
+	case ',':
+		return 0
+	case '.':
+		return 1
+	case ' ':
+		return 2
+	}
+	return 3
 }
 
 // commaOnly reports a number column that only reads with a decimal

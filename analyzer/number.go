@@ -1,9 +1,7 @@
 package analyzer
 
 import (
-	"errors"
 	"math"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -49,15 +47,15 @@ var numStyles = [...]struct{ dec, thou byte }{
 
 // numScan is a number read from text.
 type numScan struct {
+	mant     int64 // valid when !big
+	digits   int32 // significant digits (integer + fraction, leading zeros dropped)
+	scale    int32 // digits after the decimal separator
 	neg      bool
 	currency bool
 	parens   bool
-	digits   int   // significant digits (integer + fraction, leading zeros dropped)
-	scale    int   // digits after the decimal separator
-	mant     int64 // valid when !big
-	big      bool  // more than 18 significant digits
-	lead0    bool  // integer part has a leading zero followed by digits ("007")
-	grouped  bool  // a thousands separator was used
+	big      bool // more than 18 significant digits
+	lead0    bool // integer part has a leading zero followed by digits ("007")
+	grouped  bool // a thousands separator was used
 }
 
 // trimSpace trims ASCII white space and non-breaking spaces.
@@ -328,21 +326,46 @@ func parsePlainInt(s string) (int64, bool) {
 	return int64(u), true
 }
 
-// isFloatText reports whether s is a float in C/Go syntax: exponent
-// forms, "inf", "nan" and plain decimals. Hex and underscores are
-// refused.
+// isFloatText reports whether s is a float literal as strconv.ParseFloat
+// reads it in decimal: [+-] digits [. digits] [e [+-] digits], or inf,
+// infinity, nan. Hex and underscores are refused.
 func isFloatText(s string) bool {
-	if s == "" {
-		return false
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
 	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9', c == '.', c == '-', c == '+', c == 'e', c == 'E':
-		default:
-			l := strings.ToLower(strings.TrimLeft(s, "+-"))
-			return l == "inf" || l == "infinity" || l == "nan"
+	if i < len(s) && (s[i] < '0' || s[i] > '9') && s[i] != '.' {
+		l := strings.ToLower(s[i:])
+		return l == "inf" || l == "infinity" || l == "nan"
+	}
+	digits := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			digits++
 		}
 	}
-	_, err := strconv.ParseFloat(s, 64)
-	return err == nil || errors.Is(err, strconv.ErrRange)
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		exp := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			exp++
+		}
+		if exp == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -142,6 +143,49 @@ func TestReaderForIngestion(t *testing.T) {
 	want := `id=1 meta={"k": 5} meta_k=5 id=2 meta={"k": 7} meta_k=7`
 	if strings.Join(got, " ") != want {
 		t.Fatalf("got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
+
+func TestRowCaster(t *testing.T) {
+	t.Parallel()
+	data := "id,secret,meta,when\n1,x,\"{\"\"k\"\": 5}\",01/02/2021\n2,y,\"{\"\"k\"\": 7}\",25/02/2021\n"
+	opts := &Options{IgnoreColumnIDs: []string{"1"}, FieldsToExpand: []string{"meta"}}
+	res, err := Analyze(context.Background(), strings.NewReader(data), "x.csv", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for tb, err := range Tables(context.Background(), strings.NewReader(data+"oops,z,{},31/31/2021\n"), "x.csv", opts) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, err := NewReader(tb, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := NewRowCaster(res.Columns, rd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var vals []any
+		for {
+			row, line, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var errs []*CastError
+			vals, errs = rc.Cast(row, vals)
+			out = append(out, fmt.Sprint(line, len(vals), len(errs)))
+			if line == 4 && (len(errs) != 2 || errs[0].Column != "id" || errs[1].Column != "when") {
+				t.Fatalf("line 4 errors: %v", errs)
+			}
+		}
+	}
+	if got := strings.Join(out, " "); got != "2 4 0 3 4 0 4 4 2" {
+		t.Fatalf("got %s", got)
 	}
 }
 

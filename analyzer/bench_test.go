@@ -283,6 +283,11 @@ func BenchmarkCast(b *testing.B) {
 			if err != nil {
 				return err
 			}
+			rc, err := NewRowCaster(res.Columns, rd)
+			if err != nil {
+				return err
+			}
+			var vals []any
 			for {
 				row, _, err := rd.Next()
 				if err == io.EOF {
@@ -295,12 +300,11 @@ func BenchmarkCast(b *testing.B) {
 					}
 					return err
 				}
-				for i, v := range row {
-					if _, err := Cast(v, res.Columns[i]); err != nil {
-						return err
-					}
-					cells++
+				var errs []*CastError
+				if vals, errs = rc.Cast(row, vals); errs != nil {
+					return errs[0]
 				}
+				cells += int64(len(vals))
 			}
 		})
 		f.Close()

@@ -304,16 +304,12 @@ func testDataSourceLifecycle(t *testing.T, b *bundle) {
 // testDataSourceOverrideClearedByNull sets an override and clears it again
 // by sending null: the dataset's value applies again.
 func testDataSourceOverrideClearedByNull(t *testing.T, b *bundle) {
-	// The contract's descriptions say "null: use the dataset's" and the
-	// handlers clear a field sent as null, but api/openapi.yaml does not mark
-	// the *_override fields nullable, so request validation answers 422
-	// "Value is not nullable" before the handler runs. Run once it does.
+	// The contract marks the overrides nullable: null means "use the dataset's".
 	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPIYAML)
 	require.NoError(t, err)
 	for _, f := range []string{"null_values_override", "should_reprocess_override", "xls_date_mode_override"} {
-		if p := doc.Components.Schemas["DataSourcePatchRequest"].Value.Properties[f]; p == nil || !p.Value.Nullable {
-			t.Skipf("contract bug: DataSourcePatchRequest.%s is not nullable in api/openapi.yaml, so it cannot be cleared with null", f)
-		}
+		p := doc.Components.Schemas["DataSourcePatchRequest"].Value.Properties[f]
+		require.True(t, p != nil && p.Value.Nullable, "DataSourcePatchRequest.%s must be nullable", f)
 	}
 	ds := b.dataset("null-orders")
 	res, err := b.admin.PostDataSourceModelWithResponse(b.ctx, client.DataSourcePostRequest{

@@ -365,3 +365,24 @@ func TestColumnJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestOptionsJSON(t *testing.T) {
+	t.Parallel()
+	var o Options
+	in := `{"null_values":["x"],"null_values_override":["y"],"boolean_true":["si"],"use_text_instead_of_string":true,
+		"csv_delimiter":";","xls_date_mode_override":"mode_1","datetime_formats_per_column":{"a":["%Y"]}}`
+	if err := json.Unmarshal([]byte(in), &o); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(o.NullValues, ",") != "y" || strings.Join(o.BooleanTrue, ",") != "si" || !o.UseTextInsteadOfString ||
+		o.CSVDelimiter != ";" || o.XLSDateMode != "mode_1" || len(o.DatetimeFormatsPerColumn["a"]) != 1 {
+		t.Fatalf("%+v", o)
+	}
+	if _, err := o.compile(); err != nil {
+		t.Fatal(err)
+	}
+	bad := Options{DatetimeFormats: []string{"%Q"}}
+	if _, err := bad.compile(); err == nil || !strings.Contains(err.Error(), "datetime_formats") {
+		t.Fatalf("got %v, want an error naming datetime_formats", err)
+	}
+}

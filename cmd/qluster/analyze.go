@@ -158,12 +158,12 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintln(stderr, "qluster analyze:", err)
 			return 2
 		}
-		var fromFile analyzer.Options
-		if err := json.Unmarshal(b, &fromFile); err != nil {
+		merged, err := mergeOptions(b, &o)
+		if err != nil {
 			fmt.Fprintf(stderr, "qluster analyze: %s: %v\n", *optsFile, err)
 			return 2
 		}
-		opts = mergeOptions(&fromFile, &o)
+		opts = merged
 	}
 	if *gpgKeyFile != "" {
 		b, err := os.ReadFile(*gpgKeyFile)
@@ -214,15 +214,33 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return 0
 }
 
-// mergeOptions returns base with every non-zero field of over applied.
-func mergeOptions(base, over *analyzer.Options) *analyzer.Options {
-	b, _ := json.Marshal(over)
-	out := *base
-	_ = json.Unmarshal(b, &out)
-	if over.MaxRows != 0 {
-		out.MaxRows = over.MaxRows
+// mergeOptions reads settings JSON (API field names) and applies the
+// flags that were set on top.
+func mergeOptions(settingsJSON []byte, flags *analyzer.Options) (*analyzer.Options, error) {
+	var m map[string]any
+	if err := json.Unmarshal(settingsJSON, &m); err != nil {
+		return nil, err
 	}
-	return &out
+	b, err := json.Marshal(flags) // zero fields are omitted
+	if err != nil {
+		return nil, err
+	}
+	var set map[string]any
+	if err := json.Unmarshal(b, &set); err != nil {
+		return nil, err
+	}
+	for k, v := range set {
+		m[k] = v
+	}
+	if b, err = json.Marshal(m); err != nil {
+		return nil, err
+	}
+	var out analyzer.Options
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	out.MaxRows = flags.MaxRows
+	return &out, nil
 }
 
 func show(p *string) string {

@@ -68,6 +68,37 @@ func TestRunAnalyzeText(t *testing.T) {
 	}
 }
 
+func TestRunAnalyzeOptionsFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.csv")
+	if err := os.WriteFile(p, []byte("flag,n,d\nsi,x,01/02/2021\nno,7,03/04/2021\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := filepath.Join(dir, "settings.json")
+	settings := `{"boolean_true":["si"],"null_values":["x"],"datetime_formats_override":["%m/%d/%Y"]}`
+	if err := os.WriteFile(o, []byte(settings), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := runAnalyze(context.Background(), []string{"--json", "--options", o, "--datetime-formats", "%d/%m/%Y", p}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var got struct {
+		Columns []struct {
+			Type            string   `json:"type"`
+			DatetimeFormats []string `json:"datetime_formats"`
+		} `json:"columns"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Columns[0].Type != "boolean" || got.Columns[1].Type != "smallint" || got.Columns[2].DatetimeFormats[0] != "%d/%m/%Y" {
+		t.Fatalf("%s", out.String())
+	}
+}
+
 func TestRunAnalyzeUsage(t *testing.T) {
 	t.Parallel()
 	var out, errb bytes.Buffer

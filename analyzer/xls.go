@@ -336,18 +336,23 @@ func (b *xlsBook) number(v float64, ixfe uint16, d1904 bool) string {
 
 // sheetRows reads one worksheet into rows (workbooks are bounded to
 // 65,536 rows, so a sheet is read whole).
-func (b *xlsBook) sheetRows(sh xlsSheet, d1904 bool) (*xlsRows, error) {
+func (b *xlsBook) sheetRows(sh xlsSheet, d1904 bool) (rows *xlsRows, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			rows, err = nil, fmt.Errorf("%w: %v", errXLS, r)
+		}
+	}()
 	if int(sh.pos) >= len(b.stream) {
 		return nil, fmt.Errorf("%w: sheet offset out of range", errXLS)
 	}
 	recs := readBIFF(b.stream[sh.pos:])
-	rows := map[int]map[int]string{}
+	cells := map[int]map[int]string{}
 	maxRow := -1
 	set := func(r, c int, v string) {
-		if rows[r] == nil {
-			rows[r] = map[int]string{}
+		if cells[r] == nil {
+			cells[r] = map[int]string{}
 		}
-		rows[r][c] = v
+		cells[r][c] = v
 		maxRow = max(maxRow, r)
 	}
 	cell := func(d []byte) (int, int, uint16, bool) {
@@ -432,7 +437,7 @@ func (b *xlsBook) sheetRows(sh xlsSheet, d1904 bool) (*xlsRows, error) {
 			}
 		}
 	}
-	return &xlsRows{rows: rows, maxRow: maxRow}, nil
+	return &xlsRows{rows: cells, maxRow: maxRow}, nil
 }
 
 type xlsRows struct {

@@ -62,13 +62,11 @@ func detectEncoding(sample []byte, hint string) string {
 	if h == EncUTF16LE || h == EncUTF16BE {
 		return h
 	}
-	valid := validUTF8Prefix(sample)
-	if valid {
-		if (h == EncWindows1252 || h == EncISO88591) && !isASCII(sample) {
-			// Valid UTF-8 with non-ASCII bytes is almost never cp1252 text,
-			// but the user said so.
-			return h
-		}
+	if validUTF8Prefix(sample) {
+		// Valid UTF-8 with non-ASCII characters is almost never
+		// single-byte text, whatever the hint says; pure ASCII reads the
+		// same in every candidate. Late windows-1252 bytes are caught by
+		// the UTF-8 reader.
 		return EncUTF8
 	}
 	if h == EncISO88591 {

@@ -131,6 +131,7 @@ func New(cfg *Config) (*Engine, error) {
 		QueueFiles:      e.handleFile,
 		QueueTraining:   e.handleTraining,
 		QueueMigrations: e.handleMigration,
+		QueueIngestion:  e.handleIngestion,
 	}
 	return e, nil
 }

@@ -165,6 +165,11 @@ type AlertItem struct {
 	RecommendedSettingsValue          string                    `json:"recommended_settings_value" db:"recommended_settings_value"`
 	StackTrace                        string                    `json:"stack_trace" db:"stack_trace"`
 	RelatedUrls                       []any                     `json:"related_urls,omitempty" db:"related_urls"`
+	// IsMuted is true for an alert about rows that went to quarantine: it
+	// does not pop up, it is reached from the rows.
+	IsMuted bool `json:"is_muted" db:"is_muted"`
+	// StoredItemID is the file the alert is about, if one.
+	StoredItemID *int64 `json:"stored_item_id,omitempty" db:"stored_item_id"`
 }
 
 // IngestionJob loads one file of a trained dataset into its table.

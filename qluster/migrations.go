@@ -227,19 +227,21 @@ func (e *Engine) raiseMigrationAlert(ctx context.Context, ds *Dataset, m *Migrat
 	return err
 }
 
-// migrationAlertTypes are the alerts that hold a draft migration.
-var migrationAlertTypes = []AlertType{AlertTypeNeedsReviewMigration, AlertTypeIncompatibleSchema, AlertTypeMigrationReadyToRun}
+// migrationAlertTypes are the alerts that hold a draft migration (a
+// bad_data_source_settings alert does when the migration window is invalid).
+var migrationAlertTypes = []AlertType{AlertTypeNeedsReviewMigration, AlertTypeIncompatibleSchema, AlertTypeMigrationReadyToRun,
+	AlertTypeBadDataSourceSettings}
 
-// resolveMigrationAlerts resolves the dataset's unresolved migration alerts
-// (of migration id, or all when id is nil).
-func (e *Engine) resolveMigrationAlerts(ctx context.Context, datasetID int64, id *int64, why string) error {
+// resolveMigrationAlerts resolves the dataset's unresolved alerts that hold
+// a migration (migration id, or any when id is nil).
+func (e *Engine) resolveMigrationAlerts(ctx context.Context, datasetID int64, id *int64, why string) (err error) {
 	alerts, err := e.store.UnresolvedAlerts(ctx, datasetID, migrationAlertTypes...)
 	if err != nil {
 		return err
 	}
 	now := e.now()
 	for _, a := range alerts {
-		if id != nil && (a.MigrationModelID == nil || *a.MigrationModelID != *id) {
+		if a.MigrationModelID == nil || (id != nil && *a.MigrationModelID != *id) {
 			continue
 		}
 		if _, err := e.store.UpdateAlert(ctx, a.ID, func(x *AlertItem) error {

@@ -61,6 +61,9 @@ type Settings struct {
 	// migration_policy is migration_window are applied: "HH:MM-HH:MM" in UTC
 	// (an end before the start spans midnight). Default "" (none).
 	MigrationWindow string `json:"migration_window" db:"migration_window"`
+	// UpsertKeyColumns are the columns that identify a row when the dataset's
+	// data_loading_process is upsert. Default none.
+	UpsertKeyColumns []string `json:"upsert_key_columns,omitempty" db:"upsert_key_columns"`
 }
 
 // Dataset is a destination table fed by files from its data sources, with its settings model.

@@ -41,6 +41,23 @@ func AnalyzerOptions(d *Dataset, src *DataSource) (*analyzer.Options, error) {
 	}
 	m["strictly_one_datetime_format_in_a_column"], _ = json.Marshal(d.StrictlyOneDatetimeFormatInAColumn)
 	m["max_tries_to_fix_json"], _ = json.Marshal(d.MaxTriesToFixJSON)
+	if src != nil {
+		// The source's overrides, when set, replace the dataset's values;
+		// its reading fields (dialect, header, sheet, keys) join them.
+		b, err := json.Marshal(src)
+		if err != nil {
+			return nil, err
+		}
+		var sm map[string]json.RawMessage
+		if err := json.Unmarshal(b, &sm); err != nil {
+			return nil, err
+		}
+		for k, v := range sm {
+			if string(v) != "null" {
+				m[k] = v
+			}
+		}
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
@@ -48,15 +65,6 @@ func AnalyzerOptions(d *Dataset, src *DataSource) (*analyzer.Options, error) {
 	opts := &analyzer.Options{}
 	if err := json.Unmarshal(b, opts); err != nil {
 		return nil, fmt.Errorf("settings of dataset %d: %w", d.ID, err)
-	}
-	if src != nil {
-		b, err := json.Marshal(src)
-		if err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(b, opts); err != nil {
-			return nil, fmt.Errorf("settings of data source %d: %w", src.ID, err)
-		}
 	}
 	return opts, nil
 }

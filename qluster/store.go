@@ -45,6 +45,17 @@ type Store interface {
 	// duplicates nor ignored and have no ingestion job yet, oldest first.
 	StoredItemsToIngest(ctx context.Context, datasetID int64) ([]StoredItem, error)
 
+	GetIngestionJob(ctx context.Context, id int64) (*IngestionJob, error)
+	UpdateIngestionJob(ctx context.Context, id int64, mutate func(*IngestionJob) error) (*IngestionJob, error)
+	IngestionJobsInState(ctx context.Context, datasetID int64, states ...IngestionJobState) ([]IngestionJob, error)
+	// BlockingAlerts lists the unresolved alerts that hold ingestion of a
+	// file: those blocking its dataset, its data source or the file itself.
+	BlockingAlerts(ctx context.Context, datasetID, sourceID, storedItemID int64) ([]AlertItem, error)
+	// IgnoredSignatures are the row signatures a data source's files skip.
+	IgnoredSignatures(ctx context.Context, datasetID, sourceID int64) (map[string]bool, error)
+	// Recount sets a dataset's and a data source's row counts to the sums over their files.
+	Recount(ctx context.Context, datasetID, sourceID int64) error
+
 	CreateFatalError(ctx context.Context, e *FatalError) (*FatalError, error)
 }
 

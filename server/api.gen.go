@@ -800,11 +800,14 @@ type Alert struct {
 	DatasetName                  *string                 `json:"dataset_name,omitempty"`
 
 	// DatetimeFormats strftime formats (Python strptime codes such as `%Y-%m-%d %H:%M:%S`, `%d-%b-%Y`) tried before inference, for every column.
-	DatetimeFormats          *[]string               `json:"datetime_formats,omitempty"`
-	ExpiredAt                *time.Time              `json:"expired_at,omitempty"`
-	FieldName                *string                 `json:"field_name,omitempty"`
-	FieldValue               *string                 `json:"field_value,omitempty"`
-	Id                       int                     `json:"id"`
+	DatetimeFormats *[]string  `json:"datetime_formats,omitempty"`
+	ExpiredAt       *time.Time `json:"expired_at,omitempty"`
+	FieldName       *string    `json:"field_name,omitempty"`
+	FieldValue      *string    `json:"field_value,omitempty"`
+	Id              int        `json:"id"`
+
+	// IsMuted An alert about rows that went to quarantine: it does not pop up, it is reached from the rows. Added by this implementation.
+	IsMuted                  *bool                   `json:"is_muted,omitempty"`
 	MigrationModelId         *int                    `json:"migration_model_id,omitempty"`
 	Msg                      *string                 `json:"msg,omitempty"`
 	NewFieldsRecommendations *map[string]interface{} `json:"new_fields_recommendations,omitempty"`
@@ -828,10 +831,13 @@ type Alert struct {
 	RowValue                          *[]interface{}             `json:"row_value,omitempty"`
 	SettingsModelId                   *int                       `json:"settings_model_id,omitempty"`
 	StackTrace                        *string                    `json:"stack_trace,omitempty"`
-	StoredItemsToAlerts               *[]interface{}             `json:"stored_items_to_alerts,omitempty"`
-	SubmitButtonText                  *string                    `json:"submit_button_text,omitempty"`
-	TrainingDataItemId                *int                       `json:"training_data_item_id,omitempty"`
-	TrainingJobId                     *int                       `json:"training_job_id,omitempty"`
+
+	// StoredItemId The file the alert is about, if one. Added by this implementation.
+	StoredItemId        *int           `json:"stored_item_id,omitempty"`
+	StoredItemsToAlerts *[]interface{} `json:"stored_items_to_alerts,omitempty"`
+	SubmitButtonText    *string        `json:"submit_button_text,omitempty"`
+	TrainingDataItemId  *int           `json:"training_data_item_id,omitempty"`
+	TrainingJobId       *int           `json:"training_job_id,omitempty"`
 
 	// WhodunitId The user who made the last change.
 	WhodunitId *openapi_types.UUID `json:"whodunit_id,omitempty"`
@@ -2228,6 +2234,9 @@ type NewSettingsSchema struct {
 	// TrimStringInsteadOfRaisingErr A text value longer than its varchar(n) column is cut to fit instead of raising a string_length alert.
 	TrimStringInsteadOfRaisingErr *bool `json:"trim_string_instead_of_raising_err,omitempty"`
 
+	// UpsertKeyColumns The columns that identify a row when the dataset's data_loading_process is upsert. Added by this implementation; default none.
+	UpsertKeyColumns *[]string `json:"upsert_key_columns,omitempty"`
+
 	// UseTextInsteadOfString Text columns become `text` instead of `varchar(n)`.
 	UseTextInsteadOfString *bool `json:"use_text_instead_of_string,omitempty"`
 
@@ -2376,6 +2385,9 @@ type SettingsModel struct {
 	// TrimStringInsteadOfRaisingErr A text value longer than its varchar(n) column is cut to fit instead of raising a string_length alert.
 	TrimStringInsteadOfRaisingErr *bool `json:"trim_string_instead_of_raising_err,omitempty"`
 
+	// UpsertKeyColumns The columns that identify a row when the dataset's data_loading_process is upsert. Added by this implementation; default none.
+	UpsertKeyColumns *[]string `json:"upsert_key_columns,omitempty"`
+
 	// UseTextInsteadOfString Text columns become `text` instead of `varchar(n)`.
 	UseTextInsteadOfString *bool `json:"use_text_instead_of_string,omitempty"`
 	VersionId              int   `json:"version_id"`
@@ -2449,6 +2461,9 @@ type SettingsSchemaOptional struct {
 
 	// TrimStringInsteadOfRaisingErr A text value longer than its varchar(n) column is cut to fit instead of raising a string_length alert.
 	TrimStringInsteadOfRaisingErr *bool `json:"trim_string_instead_of_raising_err,omitempty"`
+
+	// UpsertKeyColumns The columns that identify a row when the dataset's data_loading_process is upsert. Added by this implementation; default none.
+	UpsertKeyColumns *[]string `json:"upsert_key_columns,omitempty"`
 
 	// UseTextInsteadOfString Text columns become `text` instead of `varchar(n)`.
 	UseTextInsteadOfString *bool `json:"use_text_instead_of_string,omitempty"`

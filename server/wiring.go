@@ -1,13 +1,10 @@
 package server
 
 import (
-	"strconv"
 	"time"
 
 	"context"
 	"fmt"
-	"github.com/jackc/pgx/v5"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -50,7 +47,7 @@ func NewEngine(opts EngineOptions) (*qluster.Engine, error) {
 	return qluster.New(&qluster.Config{
 		Store: opts.Store,
 		Queue: opts.Store.Queue(),
-		Codec: blobCodec{tempDir: tmp},
+		Codec: blob.Codec{TempDir: tmp},
 		OpenBackup: func(ctx context.Context, b *qluster.BackupSettings) (qluster.Backup, error) {
 			if b.BackupType != qluster.BackupTypeLocal {
 				return nil, fmt.Errorf("%w: %s backup storage comes with issue 7; use local backup settings", qluster.ErrNotImplemented, b.BackupType)
@@ -67,18 +64,6 @@ func NewEngine(opts EngineOptions) (*qluster.Engine, error) {
 		Logger:        opts.Logger,
 		Test:          opts.Test,
 	})
-}
-
-// blobCodec wraps backup bytes with storage/blob.
-type blobCodec struct{ tempDir string }
-
-func (blobCodec) Encode(w io.Writer, e qluster.BackupEncoding) (io.WriteCloser, error) {
-	return blob.Encode(w, blob.EncodeOptions{Compression: e.Compression, RecipientPublicKey: e.RecipientPublicKey, Name: e.Name})
-}
-
-func (c blobCodec) Decode(r io.Reader, e qluster.BackupEncoding) (io.ReadCloser, error) {
-	return blob.Decode(r, blob.DecodeOptions{Compression: e.Compression, Encrypted: e.Encrypted, PrivateKey: e.PrivateKey,
-		Passphrase: e.Passphrase, TempDir: c.tempDir})
 }
 
 // EnsureDefaults creates, once, the default backup settings (local storage)
@@ -137,14 +122,5 @@ func (s *Server) withDefaults(ctx context.Context, d *qluster.Dataset) error {
 // DestinationFromURL describes the PostgreSQL database at url (a postgres://
 // URL or DSN) as a destination named name.
 func DestinationFromURL(name, url string) (*qluster.DestinationModel, error) {
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("destination URL: %w", err)
-	}
-	d := qluster.NewDestination()
-	d.Name, d.Host, d.Port, d.User, d.Password, d.DatabaseName = name, cfg.Host, strconv.Itoa(int(cfg.Port)), cfg.User, cfg.Password, cfg.Database
-	if cfg.ConnectTimeout > 0 {
-		d.ConnectTimeout = int64(cfg.ConnectTimeout.Seconds())
-	}
-	return &d, nil
+	return pgdest.ModelFromURL(name, url)
 }

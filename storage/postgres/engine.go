@@ -522,3 +522,58 @@ func (s *Store) DatasetOfSettingsModel(ctx context.Context, settingsModelID int6
 	err := s.db.GetContext(ctx, &id, `SELECT dataset_id FROM settings_models WHERE id = $1`, settingsModelID)
 	return id, notFoundKey(translate(err, tSettings.kind), settingsModelID)
 }
+
+// BlockingAlerts lists the unresolved alerts that hold ingestion of a file:
+// those blocking its dataset, its data source, or the file itself.
+func (s *Store) BlockingAlerts(ctx context.Context, datasetID, sourceID, storedItemID int64) ([]qluster.AlertItem, error) {
+	return selectPlain[qluster.AlertItem](ctx, s, tAlerts, []filter{{"NOT resolved", nil}, {`(
+		(dataset_id = ? AND COALESCE((doc->>'blocks_ingestion_for_dataset')::boolean, false)) OR
+		(data_source_model_id = ? AND COALESCE((doc->>'blocks_ingestion_for_data_source')::boolean, false)) OR
+		((doc->>'stored_item_id')::bigint = ? AND COALESCE((doc->>'blocks_stored_item')::boolean, false)))`,
+		[]any{datasetID, sourceID, storedItemID}}}, "")
+}
+
+// IgnoredSignatures returns the row signatures a data source's files skip:
+// those of its dataset and its own.
+func (s *Store) IgnoredSignatures(ctx context.Context, datasetID, sourceID int64) (map[string]bool, error) {
+	var sigs []string
+	if err := s.db.SelectContext(ctx, &sigs, `SELECT signature FROM ignored_line_signatures
+		WHERE dataset_id = $1 AND (data_source_model_id IS NULL OR data_source_model_id = $2)`, datasetID, sourceID); err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(sigs))
+	for _, x := range sigs {
+		out[x] = true
+	}
+	return out, nil
+}
+
+// IgnoreSignatures adds row signatures a dataset (or one of its data sources, when sourceID is set) skips.
+func (s *Store) IgnoreSignatures(ctx context.Context, datasetID int64, sourceID *int64, sigs []string) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, sig := range sigs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ignored_line_signatures (dataset_id, data_source_model_id, signature)
+				VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, datasetID, sourceID, sig); err != nil {
+				return translate(err, "ignored signature")
+			}
+		}
+		return nil
+	})
+}
+
+// Recount sets the row counts of a dataset and of a data source to the sums
+// over their files, so they stay exact whatever was retried. Counts are not
+// configuration: they change no version and write no history.
+func (s *Store) Recount(ctx context.Context, datasetID, sourceID int64) error {
+	_, err := s.db.ExecContext(ctx, `
+		WITH f AS (SELECT data_source_model_id,
+			COALESCE((doc->>'successful_rows_count')::bigint, 0) AS good,
+			COALESCE((doc->>'bad_rows_count')::bigint, 0) AS bad
+			FROM stored_items WHERE dataset_id = $1 AND NOT COALESCE((doc->>'ignore_file')::boolean, false)),
+		d AS (UPDATE datasets SET doc = doc || jsonb_build_object(
+			'successful_rows_count', (SELECT COALESCE(sum(good), 0) FROM f), 'bad_rows_count', (SELECT COALESCE(sum(bad), 0) FROM f))
+			WHERE id = $1)
+		UPDATE data_source_models SET doc = doc || jsonb_build_object('bad_rows_count', (SELECT COALESCE(sum(bad), 0) FROM f WHERE data_source_model_id = $2))
+		WHERE id = $2`, datasetID, sourceID)
+	return err
+}

@@ -34,8 +34,10 @@ vet: ## go vet and gofmt.
 test: check-generated vet ## The whole suite: generated code check, vet, and every test with -race.
 	$(GO) test -race -shuffle=on -timeout 15m $(PKGS)
 
-bench: ## The benchmarks (speed targets live here, never in tests).
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(PKGS)
+bench: ## Ingestion of a generated 1M-row messy CSV beside psql \copy of the same rows clean, then the analyzer and loader benchmarks.
+	$(GO) test -run '^$$' -bench BenchmarkIngest -benchtime 1x -timeout 30m ./qluster/
+	$(GO) test -run '^$$' -bench 'Load|Psql' -benchtime 1x -timeout 30m ./destinations/pgdest/
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./analyzer/
 
 fmt: ## Format the code.
 	gofmt -w $$(git ls-files '*.go')

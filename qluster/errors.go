@@ -25,6 +25,14 @@ var (
 	ErrAccountLocked = errors.New("account locked")
 	// ErrNotImplemented means the operation belongs to a part that is not built yet.
 	ErrNotImplemented = errors.New("not implemented yet")
+	// ErrAccessDenied means a source or storage refused the credentials.
+	ErrAccessDenied = errors.New("access denied")
+	// ErrBucketNotFound means a source's or storage's bucket does not exist.
+	ErrBucketNotFound = errors.New("bucket not found")
+	// ErrPathNotFound means a source's folder does not exist.
+	ErrPathNotFound = errors.New("path not found")
+	// ErrConnection means a source or storage could not be reached.
+	ErrConnection = errors.New("connection failed")
 )
 
 // FieldError is one problem with one field of an input.

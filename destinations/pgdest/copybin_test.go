@@ -23,39 +23,41 @@ func (b *testBundle) copyIn(t *testing.T, sql string, data []byte) (pgconn.Comma
 	return conn.Conn().PgConn().CopyFrom(b.ctx, bytes.NewReader(data), sql)
 }
 
-// field is one value of a round trip: how to write it and its text form as
-// PostgreSQL gives it back in UTC (nil for NULL).
-type field struct {
+// roundTrip is one value of a round trip: how to write it and its text form
+// as PostgreSQL gives it back in UTC (nil for NULL).
+type roundTrip struct {
 	write func(w *RowWriter)
 	want  *string
 }
 
-func val(want string, write func(w *RowWriter)) field { return field{write: write, want: &want} }
+// rt is a roundTrip of a value that reads back as want.
+func rt(want string, write func(w *RowWriter)) roundTrip { return roundTrip{write: write, want: &want} }
 
-var null = field{write: (*RowWriter).Null}
+// rtNull is a roundTrip of NULL.
+var rtNull = roundTrip{write: (*RowWriter).Null}
 
 func TestRowWriterRoundTrip(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	require.NoError(t, err)
-	numeric := func(dec, want string) field {
-		return val(want, func(w *RowWriter) { require.NoError(t, w.Numeric([]byte(dec))) })
+	numeric := func(dec, want string) roundTrip {
+		return rt(want, func(w *RowWriter) { require.NoError(t, w.Numeric([]byte(dec))) })
 	}
-	date := func(tm time.Time, want string) field {
-		return val(want, func(w *RowWriter) { w.Date(DateFromTime(tm)) })
+	date := func(tm time.Time, want string) roundTrip {
+		return rt(want, func(w *RowWriter) { w.Date(DateFromTime(tm)) })
 	}
-	ts := func(tm time.Time, want string) field {
-		return val(want, func(w *RowWriter) { w.Timestamp(TimestampFromTime(tm)) })
+	ts := func(tm time.Time, want string) roundTrip {
+		return rt(want, func(w *RowWriter) { w.Timestamp(TimestampFromTime(tm)) })
 	}
-	text := func(s string) field {
-		return val(s, func(w *RowWriter) { w.Text([]byte(s)) })
+	text := func(s string) roundTrip {
+		return rt(s, func(w *RowWriter) { w.Text([]byte(s)) })
 	}
-	textString := func(s string) field {
-		return val(s, func(w *RowWriter) { w.TextString(s) })
+	textString := func(s string) roundTrip {
+		return rt(s, func(w *RowWriter) { w.TextString(s) })
 	}
-	textArray := func(want string, elems ...string) field {
-		return val(want, func(w *RowWriter) {
+	textArray := func(want string, elems ...string) roundTrip {
+		return rt(want, func(w *RowWriter) {
 			var bs [][]byte
 			for _, e := range elems {
 				bs = append(bs, []byte(e))
@@ -67,44 +69,44 @@ func TestRowWriterRoundTrip(t *testing.T) {
 		return time.Date(y, mo, d, h, mi, s, ns, time.UTC)
 	}
 
-	for typ, fields := range map[string][]field{
+	for typ, fields := range map[string][]roundTrip{
 		"boolean": {
-			val("true", func(w *RowWriter) { w.Bool(true) }),
-			val("false", func(w *RowWriter) { w.Bool(false) }),
-			null,
+			rt("true", func(w *RowWriter) { w.Bool(true) }),
+			rt("false", func(w *RowWriter) { w.Bool(false) }),
+			rtNull,
 		},
 		"smallint": {
-			val("-32768", func(w *RowWriter) { w.Int16(math.MinInt16) }),
-			val("32767", func(w *RowWriter) { w.Int16(math.MaxInt16) }),
-			val("0", func(w *RowWriter) { w.Int16(0) }),
-			null,
+			rt("-32768", func(w *RowWriter) { w.Int16(math.MinInt16) }),
+			rt("32767", func(w *RowWriter) { w.Int16(math.MaxInt16) }),
+			rt("0", func(w *RowWriter) { w.Int16(0) }),
+			rtNull,
 		},
 		"integer": {
-			val("-2147483648", func(w *RowWriter) { w.Int32(math.MinInt32) }),
-			val("2147483647", func(w *RowWriter) { w.Int32(math.MaxInt32) }),
-			val("-1", func(w *RowWriter) { w.Int32(-1) }),
-			null,
+			rt("-2147483648", func(w *RowWriter) { w.Int32(math.MinInt32) }),
+			rt("2147483647", func(w *RowWriter) { w.Int32(math.MaxInt32) }),
+			rt("-1", func(w *RowWriter) { w.Int32(-1) }),
+			rtNull,
 		},
 		"bigint": {
-			val("-9223372036854775808", func(w *RowWriter) { w.Int64(math.MinInt64) }),
-			val("9223372036854775807", func(w *RowWriter) { w.Int64(math.MaxInt64) }),
-			val("42", func(w *RowWriter) { w.Int64(42) }),
-			null,
+			rt("-9223372036854775808", func(w *RowWriter) { w.Int64(math.MinInt64) }),
+			rt("9223372036854775807", func(w *RowWriter) { w.Int64(math.MaxInt64) }),
+			rt("42", func(w *RowWriter) { w.Int64(42) }),
+			rtNull,
 		},
 		"real": {
-			val("1.5", func(w *RowWriter) { w.Float32(1.5) }),
-			val("0.1", func(w *RowWriter) { w.Float32(0.1) }),
-			val("-Infinity", func(w *RowWriter) { w.Float32(float32(math.Inf(-1))) }),
-			null,
+			rt("1.5", func(w *RowWriter) { w.Float32(1.5) }),
+			rt("0.1", func(w *RowWriter) { w.Float32(0.1) }),
+			rt("-Infinity", func(w *RowWriter) { w.Float32(float32(math.Inf(-1))) }),
+			rtNull,
 		},
 		"double precision": {
-			val("0.1", func(w *RowWriter) { w.Float64(0.1) }),
-			val("-1e+300", func(w *RowWriter) { w.Float64(-1e300) }),
-			val("-0", func(w *RowWriter) { w.Float64(math.Copysign(0, -1)) }),
-			val("NaN", func(w *RowWriter) { w.Float64(math.NaN()) }),
-			val("Infinity", func(w *RowWriter) { w.Float64(math.Inf(1)) }),
-			val("5e-324", func(w *RowWriter) { w.Float64(5e-324) }),
-			null,
+			rt("0.1", func(w *RowWriter) { w.Float64(0.1) }),
+			rt("-1e+300", func(w *RowWriter) { w.Float64(-1e300) }),
+			rt("-0", func(w *RowWriter) { w.Float64(math.Copysign(0, -1)) }),
+			rt("NaN", func(w *RowWriter) { w.Float64(math.NaN()) }),
+			rt("Infinity", func(w *RowWriter) { w.Float64(math.Inf(1)) }),
+			rt("5e-324", func(w *RowWriter) { w.Float64(5e-324) }),
+			rtNull,
 		},
 		"numeric": {
 			numeric("0", "0"),
@@ -128,7 +130,7 @@ func TestRowWriterRoundTrip(t *testing.T) {
 			numeric("12345678.87654321", "12345678.87654321"),
 			numeric("1"+strings.Repeat("0", 1000), "1"+strings.Repeat("0", 1000)),
 			numeric("-0."+strings.Repeat("0", 999)+"1", "-0."+strings.Repeat("0", 999)+"1"),
-			null,
+			rtNull,
 		},
 		"numeric(6,2)": {
 			numeric("1.005", "1.01"), // rounded by the column's typmod, as text input is
@@ -143,7 +145,7 @@ func TestRowWriterRoundTrip(t *testing.T) {
 			date(utc(2024, 2, 29, 0, 0, 0, 0), "2024-02-29"),
 			date(utc(9999, 12, 31, 0, 0, 0, 0), "9999-12-31"),
 			date(time.Date(2024, 3, 1, 1, 0, 0, 0, tokyo), "2024-03-01"), // the date in t's location
-			null,
+			rtNull,
 		},
 		"timestamptz": {
 			ts(utc(2000, 1, 1, 0, 0, 0, 0), "2000-01-01 00:00:00+00"),
@@ -152,19 +154,19 @@ func TestRowWriterRoundTrip(t *testing.T) {
 			ts(utc(1999, 12, 31, 23, 59, 59, 999999999), "1999-12-31 23:59:59.999999+00"),
 			ts(time.Date(2024, 3, 1, 1, 0, 0, 500000000, tokyo), "2024-02-29 16:00:00.5+00"),
 			ts(utc(1, 1, 1, 0, 0, 0, 1000), "0001-01-01 00:00:00.000001+00"),
-			null,
+			rtNull,
 		},
 		"timestamp": {
 			ts(utc(2024, 3, 5, 6, 7, 8, 120000000), "2024-03-05 06:07:08.12"),
 			ts(utc(1900, 1, 1, 0, 0, 0, 0), "1900-01-01 00:00:00"),
-			null,
+			rtNull,
 		},
 		"time": {
-			val("00:00:00", func(w *RowWriter) { w.Time(0) }),
-			val("12:34:56.5", func(w *RowWriter) { w.Time(((12*60+34)*60+56)*1e6 + 5e5) }),
-			val("23:59:59.999999", func(w *RowWriter) { w.Time(86400e6 - 1) }),
-			val("24:00:00", func(w *RowWriter) { w.Time(86400e6) }),
-			null,
+			rt("00:00:00", func(w *RowWriter) { w.Time(0) }),
+			rt("12:34:56.5", func(w *RowWriter) { w.Time(((12*60+34)*60+56)*1e6 + 5e5) }),
+			rt("23:59:59.999999", func(w *RowWriter) { w.Time(86400e6 - 1) }),
+			rt("24:00:00", func(w *RowWriter) { w.Time(86400e6) }),
+			rtNull,
 		},
 		"text": {
 			text(""),
@@ -172,22 +174,22 @@ func TestRowWriterRoundTrip(t *testing.T) {
 			text("a,b \"c\"\nd\\e\t"),
 			textString(""),
 			textString("plain"),
-			null,
+			rtNull,
 		},
-		"varchar(5)": {text("abcde"), null},
-		"json":       {text(`{"b": 1, "a": [1,2]}`), null},
+		"varchar(5)": {text("abcde"), rtNull},
+		"json":       {text(`{"b": 1, "a": [1,2]}`), rtNull},
 		"jsonb": {
-			val(`{"a": [1, 2], "b": "x"}`, func(w *RowWriter) { w.JSONB([]byte(`{"b":"x","a":[1,2]}`)) }),
-			val(`{}`, func(w *RowWriter) { w.JSONB([]byte(`{}`)) }),
-			val(`"é"`, func(w *RowWriter) { w.JSONB([]byte(`"é"`)) }),
-			null,
+			rt(`{"a": [1, 2], "b": "x"}`, func(w *RowWriter) { w.JSONB([]byte(`{"b":"x","a":[1,2]}`)) }),
+			rt(`{}`, func(w *RowWriter) { w.JSONB([]byte(`{}`)) }),
+			rt(`"é"`, func(w *RowWriter) { w.JSONB([]byte(`"é"`)) }),
+			rtNull,
 		},
 		"text[]": {
 			textArray("{}"),
 			textArray("{a}", "a"),
 			textArray(`{a,"b c","",NULLX,"NULL","q\"d","b\\s","{x}",é}`, "a", "b c", "", "NULLX", "NULL", `q"d`, `b\s`, "{x}", "é"),
-			val(`{""}`, func(w *RowWriter) { w.TextArray([][]byte{nil}) }),
-			null,
+			rt(`{""}`, func(w *RowWriter) { w.TextArray([][]byte{nil}) }),
+			rtNull,
 		},
 	} {
 		t.Run(typ, func(t *testing.T) {

@@ -113,7 +113,9 @@ const rollbackTimeout = 10 * time.Second
 // server loads; Load reads good to its end before it reads bad, so a
 // producer writing both must finish good before it blocks writing bad.
 // A malformed stream, or values the table refuses, fail the load with the
-// server's error and change nothing.
+// server's error and change nothing; so does a stream that ends without its
+// trailer, even at a row boundary where PostgreSQL would take it as
+// complete, so that a producer that stops early never commits half a file.
 //
 // Loads of the same stored item into t take turns, and so do replace loads
 // of the same data source, under transaction-scoped advisory locks

@@ -236,6 +236,7 @@ func TestLoadUpsert(t *testing.T) {
 	require.Equal(t, []string{"2:4"}, b.badRows(t))
 
 	t.Run("ExistingIndex", func(t *testing.T) {
+		t.Parallel()
 		b := loadSetup(t)
 		b.exec(t, "CREATE UNIQUE INDEX mine ON sales.orders (name, id)")
 		p := LoadParams{StoredItemID: 1, Process: qluster.DataLoadingProcessUpsert, KeyColumns: []string{"id", "name"}}
@@ -245,6 +246,7 @@ func TestLoadUpsert(t *testing.T) {
 		require.Len(t, b.indexes(t, b.ref), 2, "the index on (name, id) serves, none is added")
 	})
 	t.Run("Errors", func(t *testing.T) {
+		t.Parallel()
 		b := loadSetup(t)
 		p := LoadParams{StoredItemID: 1, Process: qluster.DataLoadingProcessUpsert}
 		_, err := b.load(t, p, goodStream(1, 0), nil)

@@ -10,7 +10,7 @@ help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 demo: build ## Run Qluster on embedded defaults (installs Debian's postgresql if missing).
-	QLUSTER_INSTALL_POSTGRES=1 ./bin/qluster serve
+	QLUSTER_INSTALL_POSTGRES=1 ./bin/qluster serve --demo-data examples/data
 
 build: ## Build the qluster binary into bin/.
 	$(GO) build -o bin/qluster ./cmd/qluster

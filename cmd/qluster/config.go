@@ -39,6 +39,8 @@ type config struct {
 	InstallPostgres bool
 	// Workers is how many jobs run at once in this process.
 	Workers int
+	// DemoData is a folder of files serve feeds into a demo dataset.
+	DemoData string
 }
 
 func envOr(name, def string) string {

@@ -31,7 +31,7 @@ func TestServeEmbedded(t *testing.T) {
 	done := make(chan int, 1)
 	var stderr bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"serve", "--data-dir", dir, "--addr", "127.0.0.1:0", "--database-url", ""}, nil, pw, &stderr)
+		done <- run(ctx, []string{"serve", "--data-dir", dir, "--addr", "127.0.0.1:0", "--database-url", "", "--demo-data", "../../examples/data"}, nil, pw, &stderr)
 		pw.Close()
 	}()
 	var url, password string
@@ -58,11 +58,24 @@ func TestServeEmbedded(t *testing.T) {
 			t.Fatalf("serve did not start in time: %s", stderr.String())
 		}
 	}
+	require.NotEmpty(t, password, "the first user's password is printed")
+	// make demo ends with data: the example files trained, loaded and counted.
+	var demo []string
+	for done := false; !done; {
+		select {
+		case l, ok := <-lines:
+			require.True(t, ok, "serve stopped early: %s", stderr.String())
+			demo = append(demo, l)
+			done = strings.Contains(l, "rows are in table demo.orders")
+		case <-deadline:
+			t.Fatalf("the demo did not finish: %s\n%s", strings.Join(demo, "\n"), stderr.String())
+		}
+	}
+	require.Contains(t, demo[len(demo)-1], "98 rows are in table demo.orders and 2 in demo.orders_quarantine")
 	go func() {
 		for range lines {
 		}
 	}()
-	require.NotEmpty(t, password, "the first user's password is printed")
 	for _, f := range []string{"secret.key", "master.key", "pg/port"} {
 		_, err := os.Stat(filepath.Join(dir, f))
 		require.NoError(t, err, f)

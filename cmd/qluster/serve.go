@@ -22,6 +22,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	cfg.bind(fs)
 	keepDB := fs.Bool("keep-database-running", false, "leave the embedded PostgreSQL running when serve stops")
 	fs.IntVar(&cfg.Workers, "workers", 2, "jobs run at once in this process (0: none; run qluster worker elsewhere)")
+	fs.StringVar(&cfg.DemoData, "demo-data", "", "feed the files of this folder into a demo dataset once started (make demo: examples/data)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -82,6 +83,13 @@ func serve(ctx context.Context, cfg *config, stopDB bool, log *slog.Logger, stdo
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if cfg.DemoData != "" && cfg.Workers > 0 {
+		go func() {
+			if err := runDemo(ctx, be.Store, engine, cfg.DemoData, stdout); err != nil && ctx.Err() == nil {
+				log.Error("demo", "err", err)
+			}
+		}()
+	}
 	select {
 	case err := <-errc:
 		return err

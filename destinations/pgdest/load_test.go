@@ -490,3 +490,51 @@ func TestLoadRejectsBadInput(t *testing.T) {
 	_, err = w.Write([]byte("x"))
 	require.ErrorContains(t, err, "StoredItemID is required")
 }
+
+// TestStreamReaderFraming cuts a stream at every byte and reads it in
+// pieces of every size: only the whole stream ends with io.EOF.
+func TestStreamReaderFraming(t *testing.T) {
+	t.Parallel()
+	var w RowWriter
+	w.Header()
+	w.StartRow(3)
+	w.Int64(-1) // ends with 0xffff, like the trailer
+	w.Null()
+	w.TextString("")
+	w.StartRow(0)
+	w.StartRow(2)
+	w.TextArray([][]byte{[]byte("a"), nil})
+	w.JSONB([]byte(`{"k": "v"}`))
+	w.Trailer()
+	stream := w.Bytes()
+	for cut := 0; cut <= len(stream); cut++ {
+		for _, piece := range []int{1, 2, 3, 5, 64} {
+			r := newStreamReader(&pieceReader{b: stream[:cut], n: piece})
+			got, err := io.ReadAll(r)
+			require.Equal(t, stream[:cut], got)
+			if cut == len(stream) {
+				require.NoError(t, err, "pieces of %d", piece)
+			} else {
+				require.ErrorContains(t, err, "cut short", "cut at %d, pieces of %d", cut, piece)
+			}
+		}
+	}
+	r := newStreamReader(bytes.NewReader(append(stream[:19:19], 0xff, 0xfe)))
+	_, err := io.ReadAll(r)
+	require.ErrorContains(t, err, "a row of -2 fields")
+}
+
+// pieceReader returns b at most n bytes at a time.
+type pieceReader struct {
+	b []byte
+	n int
+}
+
+func (p *pieceReader) Read(b []byte) (int, error) {
+	if len(p.b) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(b[:min(len(b), p.n)], p.b)
+	p.b = p.b[k:]
+	return k, nil
+}

@@ -147,75 +147,81 @@ func main() {
 	if flag.NArg() != 1 {
 		log.Fatal("usage: custom-destination [flags] FILE")
 	}
-	ctx := context.Background()
-	store, err := postgres.Open(ctx, *url, nil)
-	if err != nil {
+	if err := run(context.Background(), *url, *out, flag.Arg(0)); err != nil {
 		log.Fatal(err)
+	}
+}
+
+// run loads file through a csvDestination under out.
+func run(ctx context.Context, url, out, file string) error {
+	store, err := postgres.Open(ctx, url, nil)
+	if err != nil {
+		return err
 	}
 	defer store.Close()
 	if _, err := store.Migrate(ctx); err != nil {
-		log.Fatal(err)
+		return err
 	}
-	dest := &csvDestination{dir: *out}
+	dest := &csvDestination{dir: out}
 	engine, err := qluster.New(&qluster.Config{
 		Store: store, Queue: store.Queue(), Codec: blob.Codec{},
 		OpenBackup: func(context.Context, *qluster.BackupSettings) (qluster.Backup, error) {
-			return fileblob.Open(filepath.Join(*out, "backups"), &fileblob.Options{CreateDir: true})
+			return fileblob.Open(filepath.Join(out, "backups"), &fileblob.Options{CreateDir: true})
 		},
 		OpenDestination: func(context.Context, *qluster.DestinationModel) (qluster.Destination, error) { return dest, nil },
 		TrainingDelay:   time.Millisecond,
 		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	bs := qluster.NewBackupSettings()
 	backup, err := store.CreateBackupSettings(ctx, &bs, nil)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	dm := qluster.NewDestination()
 	dm.Name, dm.DatabaseName = "csv-"+strconv.FormatInt(time.Now().UnixNano(), 36), "unused"
 	dmod, err := store.CreateDestination(ctx, &dm, nil)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	d := qluster.NewDataset()
 	d.Name, d.SchemaName, d.TableName = dm.Name, "csv", "orders_"+strconv.FormatInt(time.Now().UnixNano()%1e6, 10)
 	d.BackupSettingsID, d.DestinationID = &backup.ID, &dmod.ID
 	ds, err := store.CreateDataset(ctx, &d, nil)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	s := qluster.NewDataSource(ds)
 	s.Name = "files"
 	src, err := store.CreateDataSource(ctx, &s, nil)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	f, err := os.Open(flag.Arg(0))
+	f, err := os.Open(file)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	it, err := engine.AddFile(ctx, qluster.AddFileParams{DataSourceID: src.ID, Name: filepath.Base(flag.Arg(0)), Body: f})
+	it, err := engine.AddFile(ctx, qluster.AddFileParams{DataSourceID: src.ID, Name: filepath.Base(file), Body: f})
 	f.Close()
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	if err := engine.Start(ctx); err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer engine.Stop(ctx) //nolint:errcheck
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		got, err := store.GetStoredItem(ctx, it.ID)
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		if got.IsIngested {
 			fmt.Printf("%d rows written to %s, %d bad rows beside them\n", got.SuccessfulRowsCount,
-				filepath.Join(*out, ds.SchemaName, ds.TableName), got.BadRowsCount)
-			return
+				filepath.Join(out, ds.SchemaName, ds.TableName), got.BadRowsCount)
+			return nil
 		}
 	}
-	log.Fatal("the file was not loaded in time")
+	return fmt.Errorf("the file was not loaded in time")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/openqluster/qluster-go/qluster"
 	"io"
 	"os"
 	"strings"
@@ -151,19 +152,28 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fs.Usage()
 		return 2
 	}
-	opts := &o
+	// Start from a new dataset's settings, as the API does, then the
+	// --options file, then the flags.
+	base, err := defaultSettingsJSON()
+	if err != nil {
+		fmt.Fprintln(stderr, "qluster analyze:", err)
+		return 2
+	}
 	if *optsFile != "" {
 		b, err := os.ReadFile(*optsFile)
 		if err != nil {
 			fmt.Fprintln(stderr, "qluster analyze:", err)
 			return 2
 		}
-		merged, err := mergeOptions(b, &o)
-		if err != nil {
+		if base, err = overlayJSON(base, b); err != nil {
 			fmt.Fprintf(stderr, "qluster analyze: %s: %v\n", *optsFile, err)
 			return 2
 		}
-		opts = merged
+	}
+	opts, err := mergeOptions(base, &o)
+	if err != nil {
+		fmt.Fprintln(stderr, "qluster analyze:", err)
+		return 2
 	}
 	if *gpgKeyFile != "" {
 		b, err := os.ReadFile(*gpgKeyFile)
@@ -344,4 +354,29 @@ func quoteAll(xs []string) []string {
 		out[i] = fmt.Sprintf("%q", x)
 	}
 	return out
+}
+
+// defaultSettingsJSON is a new dataset's settings model as the analyzer reads it.
+func defaultSettingsJSON() ([]byte, error) {
+	d := qluster.NewDataset()
+	o, err := qluster.AnalyzerOptions(&d, nil)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(o)
+}
+
+// overlayJSON sets the top-level fields of patch on base (two JSON objects).
+func overlayJSON(base, patch []byte) ([]byte, error) {
+	var m, p map[string]json.RawMessage
+	if err := json.Unmarshal(base, &m); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(patch, &p); err != nil {
+		return nil, err
+	}
+	for k, v := range p {
+		m[k] = v
+	}
+	return json.Marshal(m)
 }

@@ -36,7 +36,7 @@ func TestRunAnalyzeJSON(t *testing.T) {
 		t.Errorf("unexpected: %s", out.String())
 	}
 	cols := got["columns"].([]any)
-	want := []string{"smallint", "varchar(3)", "date", "numeric"}
+	want := []string{"smallint", "text", "date", "numeric"} // a new dataset types strings as text (use_text_instead_of_string)
 	for i, w := range want {
 		c := cols[i].(map[string]any)
 		if c["type"] != w {

@@ -76,11 +76,16 @@ func (e *Engine) handleTraining(ctx context.Context, data json.RawMessage) error
 	if err != nil {
 		return err
 	}
+	// stopped reports whether a user killed, stopped or ignored the job meanwhile.
+	stopped := func() bool {
+		cur, err := e.store.GetTrainingJob(ctx, job.ID)
+		return err == nil && cur.State != TrainingJobStateRunning
+	}
 	var analyses [][]*analyzer.Column
 	var failed []string
 	for _, item := range items {
-		if cur, err := e.store.GetTrainingJob(ctx, job.ID); err == nil && cur.State != TrainingJobStateRunning {
-			return nil // killed or ignored meanwhile
+		if stopped() {
+			return nil
 		}
 		cols, err := e.analyzeItem(ctx, job, ds, &item)
 		if err != nil {
@@ -91,6 +96,9 @@ func (e *Engine) handleTraining(ctx context.Context, data json.RawMessage) error
 			continue
 		}
 		analyses = append(analyses, cols...)
+	}
+	if stopped() {
+		return nil // during the last analysis: propose nothing, keep the user's state
 	}
 	finish := func(state TrainingJobState, msg string, migrationID *int64) error {
 		done := e.now()

@@ -366,7 +366,8 @@ func defaultSettingsJSON() ([]byte, error) {
 	return json.Marshal(o)
 }
 
-// overlayJSON sets the top-level fields of patch on base (two JSON objects).
+// overlayJSON sets the top-level fields of patch on base (two JSON objects
+// of analyzer options).
 func overlayJSON(base, patch []byte) ([]byte, error) {
 	var m, p map[string]json.RawMessage
 	if err := json.Unmarshal(base, &m); err != nil {
@@ -376,6 +377,9 @@ func overlayJSON(base, patch []byte) ([]byte, error) {
 		return nil, err
 	}
 	for k, v := range p {
+		// A field in either spelling (plain or _override) replaces both.
+		delete(m, k+"_override")
+		delete(m, strings.TrimSuffix(k, "_override"))
 		m[k] = v
 	}
 	return json.Marshal(m)

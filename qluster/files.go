@@ -62,14 +62,17 @@ func (e *Engine) CreateUpload(ctx context.Context, dataSourceID int64, name stri
 
 // ReceiveUpload writes the bytes of a stored item to backup storage (wrapped
 // as its dataset says) and records their signature. Receiving a file twice
-// replaces the first bytes until the item is published.
+// replaces the first bytes until the item is published. An item uploaded
+// through a signed URL is signed when it is published: until then its
+// uploader has not said the file is complete, so it is neither an original
+// for duplicates nor a file to ingest.
 func (e *Engine) ReceiveUpload(ctx context.Context, storedItemID int64, body io.Reader) (*StoredItem, error) {
 	it, err := e.store.GetStoredItem(ctx, storedItemID)
 	if err != nil {
 		return nil, err
 	}
-	if it.IsIngested || it.DuplicateOfID != nil {
-		return nil, &ConflictError{Msg: fmt.Sprintf("stored item %d was already processed; upload the file again as a new one", it.ID)}
+	if it.IsIngested || it.DuplicateOfID != nil || it.Signature != "" {
+		return nil, &ConflictError{Msg: fmt.Sprintf("stored item %d was already published; upload the file again as a new one", it.ID)}
 	}
 	_, ds, err := e.sourceAndDataset(ctx, *it.DataSourceModelID)
 	if err != nil {
@@ -80,7 +83,10 @@ func (e *Engine) ReceiveUpload(ctx context.Context, storedItemID int64, body io.
 		return nil, fmt.Errorf("back up %s: %w", it.Key, err)
 	}
 	return e.store.UpdateStoredItem(ctx, it.ID, func(s *StoredItem) error {
-		s.Signature, s.BackupKey = sig, key
+		s.BackupKey = key
+		if !s.IsUploadedViaSignedURL {
+			s.Signature = sig
+		}
 		s.CompressionTypeOfBackupData, s.IsBackupEncrypted = enc.Compression, enc.RecipientPublicKey != ""
 		return nil
 	})

@@ -227,7 +227,7 @@ func (s *Server) DeleteStoredItem(ctx context.Context, req DeleteStoredItemReque
 	if err != nil {
 		return nil, err
 	}
-	if it.Signature != "" {
+	if it.BackupKey != "" {
 		return nil, &qluster.ConflictError{Msg: fmt.Sprintf("stored item %d holds a file; to drop its rows, PATCH it with ignore_file", it.ID)}
 	}
 	if err := s.store.DeleteStoredItem(ctx, it.ID); err != nil {

@@ -135,14 +135,24 @@ func TestSignedUpload(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, status, body)
 	require.Empty(t, *b.storedItem(up.Id).BackupKey, "a refused upload stores nothing")
 
-	// The signed URL takes the bytes without a bearer token.
+	// The signed URL takes the bytes without a bearer token; the item is
+	// signed once its uploader publishes it.
 	status, body = put(*up.Url, messyA)
 	require.Equal(t, http.StatusOK, status, body)
 	it = b.storedItem(up.Id)
 	require.NotEmpty(t, *it.BackupKey)
-	require.NotEmpty(t, *it.Signature)
+	require.Empty(t, *it.Signature, "not published yet")
+
+	// Another file is uploaded but not published (yet).
+	held := create("held.csv")
+	status, body = put(*held.Url, "order_id,amount,order_date,paid,note\n8,$2.00,03/07/2024,no,held\n")
+	require.Equal(t, http.StatusOK, status, body)
+
 	res = publish(up.Id)
 	require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
+	require.NotEmpty(t, *b.storedItem(up.Id).Signature)
+	status, body = put(*up.Url, messyC)
+	require.Equal(t, http.StatusConflict, status, "a published item takes no new bytes: %s", body)
 	job := b.trainingDone(ds.Id)
 	require.Equal(t, client.TrainingJobStateFinished, *job.State, *job.Msg)
 	require.NotNil(t, job.MigrationModelId)
@@ -152,12 +162,34 @@ func TestSignedUpload(t *testing.T) {
 	require.Equal(t, up.Id, *items.JSON200.Results[0].StoredItemId)
 	require.Equal(t, "smallint", b.destColumns("sales", "signed")["order_id"])
 
+	// The new table takes the published file, not the one still held.
+	ingestionJobs := func(storedItemID int) int {
+		t.Helper()
+		res, err := b.admin.GetIngestionJobsWithResponse(b.ctx, &client.GetIngestionJobsParams{DatasetId: &ds.Id})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
+		n := 0
+		for _, j := range res.JSON200.Results {
+			if j.StoredItemId != nil && *j.StoredItemId == storedItemID {
+				n++
+			}
+		}
+		return n
+	}
+	b.eventually("the published file to be ingested", func() bool { return *b.storedItem(up.Id).IsIngested })
+	require.Equal(t, 0, ingestionJobs(held.Id), "an unpublished upload is not ingested")
+	require.False(t, *b.storedItem(held.Id).IsIngested)
+	res = publish(held.Id)
+	require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
+	b.eventually("the held file to be ingested once published", func() bool { return *b.storedItem(held.Id).IsIngested })
+	require.Equal(t, 1, ingestionJobs(held.Id))
+
 	// Listing: by data source and by how the file came.
 	never := create("never.csv")
 	multipart := b.upload(b.admin, src.Id, "posted.csv", messyC)
 	yes, no := true, false
-	require.ElementsMatch(t, []int{up.Id, never.Id, multipart.Id}, b.storedItemIDs(client.GetStoredItemsParams{DataSourceModelId: &src.Id}))
-	require.ElementsMatch(t, []int{up.Id, never.Id},
+	require.ElementsMatch(t, []int{up.Id, held.Id, never.Id, multipart.Id}, b.storedItemIDs(client.GetStoredItemsParams{DataSourceModelId: &src.Id}))
+	require.ElementsMatch(t, []int{up.Id, held.Id, never.Id},
 		b.storedItemIDs(client.GetStoredItemsParams{DataSourceModelId: &src.Id, IsUploadedViaSignedUrl: &yes}))
 	require.ElementsMatch(t, []int{multipart.Id},
 		b.storedItemIDs(client.GetStoredItemsParams{DataSourceModelId: &src.Id, IsUploadedViaSignedUrl: &no}))
@@ -171,8 +203,10 @@ func TestSignedUpload(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, got.StatusCode(), string(got.Body))
 	require.Equal(t, http.StatusNotFound, del(never.Id))
 	require.Equal(t, http.StatusConflict, del(up.Id))
+	require.Equal(t, http.StatusConflict, del(held.Id))
 	require.Equal(t, http.StatusConflict, del(multipart.Id))
-	require.ElementsMatch(t, []int{up.Id}, b.storedItemIDs(client.GetStoredItemsParams{DataSourceModelId: &src.Id, IsUploadedViaSignedUrl: &yes}))
+	require.ElementsMatch(t, []int{up.Id, held.Id},
+		b.storedItemIDs(client.GetStoredItemsParams{DataSourceModelId: &src.Id, IsUploadedViaSignedUrl: &yes}))
 }
 
 // gpgKeyPair generates a curve25519 OpenPGP key pair whose private half is

@@ -2240,6 +2240,9 @@ type NewSettingsSchema struct {
 	// UseTextInsteadOfString Text columns become `text` instead of `varchar(n)`.
 	UseTextInsteadOfString *bool `json:"use_text_instead_of_string,omitempty"`
 
+	// ValidationRules Per column, the validation rule ingestion checks its values with (see validation_info); a row that breaks one is quarantined with a validation alert. Added by this implementation; default none.
+	ValidationRules *map[string]ValidationInfo `json:"validation_rules,omitempty"`
+
 	// XlsDateMode The date system of legacy .xls workbooks: mode_0 counts from 1900, mode_1 from 1904.
 	XlsDateMode *XLSDateMode `json:"xls_date_mode,omitempty"`
 }
@@ -2390,7 +2393,10 @@ type SettingsModel struct {
 
 	// UseTextInsteadOfString Text columns become `text` instead of `varchar(n)`.
 	UseTextInsteadOfString *bool `json:"use_text_instead_of_string,omitempty"`
-	VersionId              int   `json:"version_id"`
+
+	// ValidationRules Per column, the validation rule ingestion checks its values with (see validation_info); a row that breaks one is quarantined with a validation alert. Added by this implementation; default none.
+	ValidationRules *map[string]ValidationInfo `json:"validation_rules,omitempty"`
+	VersionId       int                        `json:"version_id"`
 
 	// XlsDateMode The date system of legacy .xls workbooks: mode_0 counts from 1900, mode_1 from 1904.
 	XlsDateMode *XLSDateMode `json:"xls_date_mode,omitempty"`
@@ -2467,7 +2473,10 @@ type SettingsSchemaOptional struct {
 
 	// UseTextInsteadOfString Text columns become `text` instead of `varchar(n)`.
 	UseTextInsteadOfString *bool `json:"use_text_instead_of_string,omitempty"`
-	VersionId              *int  `json:"version_id,omitempty"`
+
+	// ValidationRules Per column, the validation rule ingestion checks its values with (see validation_info); a row that breaks one is quarantined with a validation alert. Added by this implementation; default none.
+	ValidationRules *map[string]ValidationInfo `json:"validation_rules,omitempty"`
+	VersionId       *int                       `json:"version_id,omitempty"`
 
 	// XlsDateMode The date system of legacy .xls workbooks: mode_0 counts from 1900, mode_1 from 1904.
 	XlsDateMode *XLSDateMode `json:"xls_date_mode,omitempty"`
@@ -2723,6 +2732,8 @@ type UserType string
 
 // ValidationInfo defines model for ValidationInfo.
 type ValidationInfo struct {
+	// Aliases Values read as one of limit_to_values before the check (a misspelling renamed to an existing keyword by validation_rename_to_existing_keyword). Added by this implementation.
+	Aliases                    *map[string]string     `json:"aliases,omitempty"`
 	AllowedJsonSchemaFieldType *[]JsonSchemaFieldType `json:"allowed_json_schema_field_type,omitempty"`
 	IsRequired                 *bool                  `json:"is_required,omitempty"`
 	JsonSchemaFieldType        *JsonSchemaFieldType   `json:"json_schema_field_type,omitempty"`

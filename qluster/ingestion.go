@@ -225,7 +225,8 @@ func (e *Engine) ResumeBlocked(ctx context.Context, datasetID int64) error {
 }
 
 // RunIngestionJob queues an ingestion job again now, whatever its state
-// (a killed or finished job loads its file again, replacing its rows).
+// (a killed or finished job loads its file again, replacing its rows); the
+// alert a kill raised about the file is resolved.
 func (e *Engine) RunIngestionJob(ctx context.Context, id int64) (*IngestionJob, error) {
 	j, err := e.store.UpdateIngestionJob(ctx, id, func(j *IngestionJob) error {
 		if j.State == IngestionJobStateRunning {
@@ -237,8 +238,38 @@ func (e *Engine) RunIngestionJob(ctx context.Context, id int64) (*IngestionJob, 
 	if err != nil {
 		return nil, err
 	}
+	if err := e.resolveKilledAlerts(ctx, j); err != nil {
+		return nil, err
+	}
 	return j, e.put(ctx, QueueIngestion, "ingestion_job:"+strconv.FormatInt(j.ID, 10),
 		ingestRef{DatasetID: *j.DatasetID, StoredItemID: *j.StoredItemID, IngestionJobID: j.ID}, e.now(), j.DataSourceModelID)
+}
+
+// resolveKilledAlerts resolves the ingestion_job_killed alert of a job's
+// file: running the job again is what the alert asks for, and the open
+// alert would block the run.
+func (e *Engine) resolveKilledAlerts(ctx context.Context, j *IngestionJob) error {
+	if j.DatasetID == nil || j.StoredItemID == nil {
+		return nil
+	}
+	alerts, err := e.store.UnresolvedAlerts(ctx, *j.DatasetID, AlertTypeIngestionJobKilled)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	for _, a := range alerts {
+		if a.StoredItemID == nil || *a.StoredItemID != *j.StoredItemID {
+			continue
+		}
+		if _, err := e.store.UpdateAlert(ctx, a.ID, func(x *AlertItem) error {
+			x.Resolved, x.ResolvedAt = true, &now
+			x.Body = map[string]any{"resolution": fmt.Sprintf("ingestion job %d was run again", j.ID)}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // KillIngestionJob stops an ingestion job: a running one stops within
@@ -296,6 +327,9 @@ func (e *Engine) loadFile(ctx context.Context, ds *Dataset, src *DataSource, it 
 	defer spill.Close()
 
 	rows := newFileRows(plan, ds, src, ignored, spill)
+	if rows.rules, err = rulesFor(ds.SettingsModel, plan); err != nil {
+		return LoadResult{}, nil, err
+	}
 	settingsVersion, sourceVersion := ds.SettingsModel.VersionID, src.VersionID
 	params := LoadParams{StoredItemID: it.ID, DataSourceModelID: src.ID, Process: ds.DataLoadingProcess, IngestedAt: e.now(),
 		KeyColumns: ds.SettingsModel.UpsertKeyColumns,
@@ -381,6 +415,7 @@ type fileRows struct {
 	problems     map[problemKey]*problem
 	unexpected   []string
 	fileAlert    *AlertItem
+	rules        *rowRules // the dataset's validation rules; nil when it has none
 }
 
 // problemKey aggregates row problems: one alert per field and kind.
@@ -492,6 +527,9 @@ func (f *fileRows) Next() bool {
 					}
 					issues = append(issues, issue)
 				}
+			}
+			if len(issues) == 0 && f.rules != nil {
+				issues = f.rules.check(f.cells, row, f.mapping)
 			}
 		}
 		if len(issues) == 0 {
@@ -659,6 +697,7 @@ func (e *Engine) raiseRowAlerts(ctx context.Context, ds *Dataset, src *DataSourc
 			Body:      map[string]any{"line": p.row.Line, "line_signature": p.row.Signature, "hint": p.first.Hint, "stored_item_id": it.ID},
 			AlertType: k.kind, PreviousValues: p.examples, IsMuted: quarantined, BlocksStoredItem: !quarantined, StoredItemID: &it.ID,
 			StoredItemsToAlerts: []any{it.ID}, DatetimeFormats: formats, NullValues: ds.SettingsModel.NullValues,
+			BoundaryData: boundaryData(ds, k.field, k.kind),
 			AlertActions: actions, AlertSecondaryActions: secondary, ResolvableByUser: true, SubmitButtonText: "Resolve",
 		}, fmt.Sprintf("%s:dataset:%d:field:%s:muted:%v", k.kind, ds.ID, k.field, quarantined))
 		if err != nil {

@@ -305,7 +305,10 @@ func (e *Engine) DiscardMigration(ctx context.Context, id int64, by *uuid.UUID) 
 	if err != nil {
 		return nil, err
 	}
-	return m, e.resolveMigrationAlerts(ctx, *m.DatasetID, &m.ID, "migration "+strconv.FormatInt(id, 10)+" discarded")
+	if err := e.resolveMigrationAlerts(ctx, *m.DatasetID, &m.ID, "migration "+strconv.FormatInt(id, 10)+" discarded"); err != nil {
+		return nil, err
+	}
+	return m, e.ResumeBlocked(ctx, *m.DatasetID)
 }
 
 // handleMigration applies a migration whose window has come.
@@ -323,8 +326,17 @@ func (e *Engine) handleMigration(ctx context.Context, data json.RawMessage) erro
 	if m.State != MigrationStateDraft {
 		return nil
 	}
-	_, err = e.ApplyMigration(ctx, m.ID, nil)
-	return err
+	ds, err := e.store.GetDataset(ctx, *m.DatasetID)
+	if err != nil {
+		return err
+	}
+	switch ds.MigrationPolicy {
+	case MigrationPolicyMigrationWindow, MigrationPolicyApplyAsap:
+		_, err = e.ApplyMigration(ctx, m.ID, nil)
+		return err
+	}
+	// The policy changed while the migration waited: follow the new one.
+	return e.followPolicy(ctx, ds, m)
 }
 
 // destinationOf connects to a dataset's destination.

@@ -64,6 +64,10 @@ type Settings struct {
 	// UpsertKeyColumns are the columns that identify a row when the dataset's
 	// data_loading_process is upsert. Default none.
 	UpsertKeyColumns []string `json:"upsert_key_columns,omitempty" db:"upsert_key_columns"`
+	// ValidationRules are the rules rows are checked with during ingestion,
+	// by column name; a row that breaks one is quarantined with a validation
+	// alert. Default none.
+	ValidationRules map[string]ValidationRule `json:"validation_rules,omitempty" db:"validation_rules"`
 }
 
 // Dataset is a destination table fed by files from its data sources, with its settings model.

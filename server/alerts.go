@@ -74,56 +74,34 @@ func idOr(p *int64) string {
 	return strconv.FormatInt(*p, 10)
 }
 
-// ResolveAlert carries out the action chosen to resolve an alert.
+// ResolveAlert carries out the action chosen to resolve an alert: a
+// navigation action only answers where to go; every other action is the
+// engine's (qluster.Engine.Resolve), which fixes the cause, resolves the
+// alert and the ones the fix made redundant, and reprocesses what it frees.
+// A limited_to_source user may take only the actions that stay within its
+// data source.
 func (s *Server) ResolveAlert(ctx context.Context, req ResolveAlertRequestObject) (ResolveAlertResponseObject, error) {
 	a, err := s.visibleAlert(ctx, int64(req.AlertItemId))
 	if err != nil {
 		return nil, err
 	}
-	if req.Body.Action == nil {
+	p := s.resolveParams(ctx, req.Body)
+	if p.Action == "" && (p.NewFieldsActions == nil || a.AlertType != qluster.AlertTypeUnexpectedFieldName) {
 		return nil, qluster.Invalid("action", "missing", "choose an action; this alert offers %v", a.AlertActions)
 	}
-	action := qluster.AlertAction(*req.Body.Action)
-	if nav, ok := navigation[action]; ok {
+	if nav, ok := navigation[p.Action]; ok {
 		return ResolveAlert200JSONResponse{RedirectPostSubmitTo: ptr(nav(a))}, nil
 	}
-	if a.Resolved {
-		return nil, &qluster.ConflictError{Msg: fmt.Sprintf("alert %d is already resolved", a.ID)}
+	if visibleSources(ctx) != nil && !withinSource(p) {
+		return nil, fmt.Errorf("%w: %s changes more than your data sources; ask an editor", qluster.ErrForbidden, p.Action)
 	}
 	e, err := s.engineOr()
 	if err != nil {
 		return nil, err
 	}
-	switch action {
-	case qluster.AlertActionApplyMigration, qluster.AlertActionDiscardMigration:
-		if a.MigrationModelID == nil {
-			return nil, qluster.Invalid("action", "value_error", "alert %d is not about a migration; it offers %v", a.ID, a.AlertActions)
-		}
-		if action == qluster.AlertActionApplyMigration {
-			_, err = e.ApplyMigration(ctx, *a.MigrationModelID, actor(ctx))
-		} else {
-			_, err = e.DiscardMigration(ctx, *a.MigrationModelID, actor(ctx))
-		}
-		if err != nil {
-			return nil, err
-		}
-		return ResolveAlert200JSONResponse{RedirectPostSubmitTo: ptr("/api/migrations/" + idOr(a.MigrationModelID))}, nil
-	case qluster.AlertActionRerunTraining:
-		if a.DatasetID == nil {
-			return nil, qluster.Invalid("action", "value_error", "alert %d has no dataset to train", a.ID)
-		}
-		j, err := e.ScheduleTraining(ctx, *a.DatasetID)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := s.store.UpdateAlert(ctx, a.ID, func(x *qluster.AlertItem) error {
-			now := s.now()
-			x.Resolved, x.ResolvedAt, x.WhodunitID = true, &now, actor(ctx)
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-		return ResolveAlert200JSONResponse{RedirectPostSubmitTo: ptr("/api/training-jobs/" + strconv.FormatInt(j.ID, 10))}, nil
+	to, err := e.Resolve(ctx, a.ID, p)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%w: the %s action comes with alerts that fix themselves (issue 6)", qluster.ErrNotImplemented, action)
+	return ResolveAlert200JSONResponse{RedirectPostSubmitTo: &to}, nil
 }

@@ -327,6 +327,10 @@ func (e *Engine) loadFile(ctx context.Context, ds *Dataset, src *DataSource, it 
 	defer spill.Close()
 
 	rows := newFileRows(plan, ds, src, ignored, spill)
+	rows.disabled = map[string]bool{}
+	for _, f := range ds.DisabledFields {
+		rows.disabled[f] = true
+	}
 	if rows.rules, err = rulesFor(ds.SettingsModel, plan); err != nil {
 		return LoadResult{}, nil, err
 	}
@@ -396,7 +400,10 @@ type fileRows struct {
 	ignore   map[string]bool
 	r        *analyzer.Reader
 	header   []string
-	mapping  []int // plan column → file column, -1 when the file lacks it
+	mapping  []int // plan column → file column, -1 when the file lacks it (or the column is disabled)
+	expand   []int // plan column → file column of the JSON object it is expanded from, -1 otherwise
+	disabled map[string]bool
+	objects  map[int]map[string]any // the JSON objects of the current row, by file column
 	cells    []analyzer.Cell
 	line     int64
 	sig      [32]byte
@@ -461,12 +468,20 @@ func (f *fileRows) open(t *analyzer.Table, opts *analyzer.Options) error {
 		byName[n] = i
 	}
 	f.mapping = make([]int, len(f.plan.Columns))
+	f.expand = make([]int, len(f.plan.Columns))
 	known := map[string]bool{}
 	for j, c := range f.plan.Columns {
 		known[c.Name] = true
-		f.mapping[j] = -1
+		f.mapping[j], f.expand[j] = -1, -1
+		if f.disabled[c.Name] {
+			continue // read, never loaded
+		}
 		if i, ok := byName[c.Name]; ok {
 			f.mapping[j] = i
+		} else if c.Cast != nil && c.Cast.ExpandedFrom != "" {
+			if i, ok := byName[c.Cast.ExpandedFrom]; ok {
+				f.expand[j] = i
+			}
 		}
 		if c.Cast != nil {
 			if err := c.Cast.Compile(opts); err != nil {
@@ -512,14 +527,27 @@ func (f *fileRows) Next() bool {
 			issues = append(issues, RowIssue{AlertType: AlertTypeCsv, Msg: rowErr.Reason,
 				Hint: fmt.Sprintf("the row has %d fields and the header %d; fix the file or ignore the row", rowErr.Fields, rowErr.Want)})
 		} else {
+			clear(f.objects)
 			for j, c := range f.plan.Columns {
 				i := f.mapping[j]
-				if i < 0 || i >= len(row) || c.Cast == nil {
+				value := ""
+				switch {
+				case c.Cast == nil:
+					i = -1
+				case i >= 0 && i < len(row):
+					value = row[i]
+				case f.expand[j] >= 0 && f.expand[j] < len(row):
+					var ok bool
+					if value, ok = f.expanded(row, f.expand[j], c.Cast.JSONKey); ok {
+						i = f.expand[j]
+					}
+				}
+				if i < 0 || i >= len(row) {
 					f.cells[j] = analyzer.Cell{Null: true}
 					continue
 				}
-				if err := analyzer.CastInto(&f.cells[j], row[i], c.Cast); err != nil {
-					issue := RowIssue{Field: c.Name, Value: row[i], AlertType: castAlertType(c.Type), Msg: err.Error()}
+				if err := analyzer.CastInto(&f.cells[j], value, c.Cast); err != nil {
+					issue := RowIssue{Field: c.Name, Value: value, AlertType: castAlertType(c.Type), Msg: err.Error()}
 					var ce *analyzer.CastError
 					if errors.As(err, &ce) {
 						issue.Hint = ce.Hint
@@ -544,6 +572,30 @@ func (f *fileRows) Next() bool {
 			return false
 		}
 	}
+}
+
+// expanded is the value under key of the JSON object in the row's column
+// src, as text; false when the cell holds no object or no such key.
+func (f *fileRows) expanded(row []string, src int, key string) (string, bool) {
+	if f.objects == nil {
+		f.objects = map[int]map[string]any{}
+	}
+	obj, seen := f.objects[src]
+	if !seen {
+		if err := json.Unmarshal([]byte(row[src]), &obj); err != nil {
+			obj = nil
+		}
+		f.objects[src] = obj
+	}
+	v, ok := obj[key]
+	if !ok || v == nil {
+		return "", false
+	}
+	if s, isString := v.(string); isString {
+		return s, true
+	}
+	b, err := json.Marshal(v)
+	return string(b), err == nil
 }
 
 // signature hashes the raw row into sigHex.

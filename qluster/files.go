@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/openqluster/qluster-go/analyzer"
 	"io"
 	"path"
 	"strconv"
@@ -342,6 +343,13 @@ func (e *Engine) handleFile(ctx context.Context, data json.RawMessage) error {
 	if err != nil {
 		return err
 	}
+	if it.ParentID == nil {
+		// An archive of several files: each member is a file of its own.
+		members, err := e.splitArchive(ctx, ds, it)
+		if err != nil || members {
+			return err
+		}
+	}
 	cur, err := e.store.MigrationsInState(ctx, ds.ID, MigrationStateCurrent)
 	if err != nil {
 		return err
@@ -355,6 +363,68 @@ func (e *Engine) handleFile(ctx context.Context, data json.RawMessage) error {
 		return err
 	}
 	return e.queueIngestion(ctx, ds, it)
+}
+
+// splitArchive makes a stored item of each member of an archive that holds
+// several files (a zip of CSVs; not the sheets of a workbook), each routed
+// like any file, and reports whether it did. A member reads its bytes from
+// the archive's backup: its key is the member's path in the archive.
+func (e *Engine) splitArchive(ctx context.Context, ds *Dataset, it *StoredItem) (bool, error) {
+	var src *DataSource
+	if it.DataSourceModelID != nil {
+		s, err := e.store.GetDataSource(ctx, *it.DataSourceModelID)
+		if err != nil {
+			return false, err
+		}
+		src = s
+	}
+	opts, err := AnalyzerOptions(ds, src)
+	if err != nil {
+		return false, err
+	}
+	rc, err := e.OpenFile(ctx, it)
+	if err != nil {
+		return false, err
+	}
+	var names []string
+	werr := analyzer.Walk(ctx, rc, it.Key, opts, func(t *analyzer.Table) error {
+		if t.Sheet == "" && strings.HasPrefix(t.Name, it.Key+"/") {
+			names = append(names, t.Name)
+		}
+		return nil
+	})
+	rc.Close()
+	if werr != nil || len(names) < 2 {
+		return false, nil // not an archive of several files: the file is routed as it is (errors surface when it is read)
+	}
+	for _, name := range names {
+		child := &StoredItem{Key: name, DataSourceModelID: it.DataSourceModelID, DataSourceModelName: it.DataSourceModelName,
+			DatasetID: it.DatasetID, ParentID: &it.ID, BackupSettingsID: it.BackupSettingsID, BackupKey: it.BackupKey,
+			CompressionTypeOfBackupData: it.CompressionTypeOfBackupData, IsBackupEncrypted: it.IsBackupEncrypted,
+			Signature: it.Signature + ":" + name, WhodunitID: it.WhodunitID, OtherNames: []string{}}
+		existing, err := e.store.FindStoredItemBySignature(ctx, ds.ID, child.Signature, 0)
+		if err != nil {
+			return false, err
+		}
+		if existing != nil && existing.ParentID != nil && *existing.ParentID == it.ID {
+			child = existing // a retry: the member was recorded already
+		} else if child, err = e.store.CreateStoredItem(ctx, child); err != nil {
+			return false, err
+		}
+		if err := e.put(ctx, QueueFiles, "stored_item:"+strconv.FormatInt(child.ID, 10),
+			jobRef{DatasetID: ds.ID, StoredItemID: child.ID}, e.now(), child.DataSourceModelID); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// memberOf is the archive member a stored item stands for, or "" for a whole file.
+func memberOf(it *StoredItem) string {
+	if it.ParentID == nil {
+		return ""
+	}
+	return it.Key
 }
 
 // queueIngestion creates the ingestion job of a stored item (once) and queues it.

@@ -356,7 +356,15 @@ func (e *Engine) loadFile(ctx context.Context, ds *Dataset, src *DataSource, it 
 	}
 	var res LoadResult
 	tables := 0
-	err = analyzer.Walk(ctx, rc, it.Key, opts, func(t *analyzer.Table) error {
+	member := memberOf(it)
+	name := it.Key
+	if member != "" {
+		name = member[:strings.Index(member, "/")] // the archive's own name, which members' names start with
+	}
+	err = analyzer.Walk(ctx, rc, name, opts, func(t *analyzer.Table) error {
+		if member != "" && t.Name != member {
+			return nil
+		}
 		tables++
 		if tables > 1 {
 			return nil // one table per file: the first sheet or member (others raise an alert below)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/openqluster/qluster-go/analyzer"
 )
@@ -230,7 +231,21 @@ func (e *Engine) analyzeItem(ctx context.Context, job *TrainingJob, ds *Dataset,
 		return nil, err
 	}
 	defer rc.Close()
-	results, err := analyzer.AnalyzeAll(ctx, rc, it.Key, opts)
+	name := it.Key
+	member := memberOf(it)
+	if member != "" {
+		name = member[:strings.Index(member, "/")]
+	}
+	results, err := analyzer.AnalyzeAll(ctx, rc, name, opts)
+	if member != "" && err == nil {
+		var mine []*analyzer.Result
+		for _, r := range results {
+			if r.Name == member {
+				mine = append(mine, r)
+			}
+		}
+		results = mine
+	}
 	if err != nil {
 		if rerr := record(err, nil); rerr != nil {
 			return nil, rerr

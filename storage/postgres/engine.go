@@ -507,12 +507,15 @@ func (s *Store) IngestionJobOfStoredItem(ctx context.Context, storedItemID int64
 }
 
 // StoredItemsToIngest lists a dataset's files that are neither duplicates nor
-// ignored, whose bytes are backed up, and that have no ingestion job yet.
+// ignored nor archives split into members, whose bytes are backed up, and
+// that have no ingestion job yet.
 func (s *Store) StoredItemsToIngest(ctx context.Context, datasetID int64) ([]qluster.StoredItem, error) {
 	return selectPlain[qluster.StoredItem](ctx, s, tStoredItems, []filter{
 		{"dataset_id = ?", []any{datasetID}}, {"duplicate_of_id IS NULL", nil}, {"signature IS NOT NULL", nil},
 		{"NOT COALESCE((doc->>'ignore_file')::boolean, false)", nil},
 		{"NOT EXISTS (SELECT 1 FROM ingestion_jobs j WHERE j.stored_item_id = stored_items.id)", nil},
+		// An archive split into its members is not loaded itself.
+		{"NOT EXISTS (SELECT 1 FROM stored_items c WHERE c.parent_id = stored_items.id)", nil},
 	}, "")
 }
 

@@ -82,11 +82,13 @@ func isNotFound(err error) bool {
 		(!errors.As(err, &apiErr) || apiErr.ErrorCode() == "NotFound")
 }
 
-// wrapError names the operation and the key, and makes err match the
-// sentinel Classify finds, keeping the SDK's error in the chain.
-func wrapError(op, key string, err error) error {
+// wrapError names the operation and the object (as s3://bucket/key, prefix
+// included), and makes err match the sentinel Classify finds, keeping the
+// SDK's error in the chain.
+func (b *Bucket) wrapError(op, key string, err error) error {
+	where := "s3://" + b.name + "/" + b.prefix + key
 	if sentinel := Classify(err); sentinel != nil {
-		return fmt.Errorf("%s %q: %w: %w", op, key, sentinel, err)
+		return fmt.Errorf("%s %q: %w: %w", op, where, sentinel, err)
 	}
-	return fmt.Errorf("%s %q: %w", op, key, err)
+	return fmt.Errorf("%s %q: %w", op, where, err)
 }

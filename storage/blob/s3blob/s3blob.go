@@ -280,7 +280,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader) (int64, error
 			// The uploader may report the cancelled request, not the cause.
 			err = fmt.Errorf("%w (%w)", ctxErr, err)
 		}
-		return 0, wrapError("s3blob.Put", key, err)
+		return 0, b.wrapError("s3blob.Put", key, err)
 	}
 	return cr.n, nil
 }
@@ -298,9 +298,9 @@ func (b *Bucket) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	})
 	if err != nil {
 		if isNotFound(err) {
-			return nil, &qluster.NotFoundError{Kind: "object", Key: key}
+			return nil, &qluster.NotFoundError{Kind: "object", Key: "s3://" + b.name + "/" + b.prefix + key}
 		}
-		return nil, wrapError("s3blob.Get", key, err)
+		return nil, b.wrapError("s3blob.Get", key, err)
 	}
 	return out.Body, nil
 }
@@ -315,7 +315,7 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 		Key:    aws.String(b.prefix + key),
 	})
 	if err != nil && !isNotFound(err) {
-		return wrapError("s3blob.Delete", key, err)
+		return b.wrapError("s3blob.Delete", key, err)
 	}
 	return nil
 }
@@ -337,7 +337,7 @@ func (b *Bucket) List(ctx context.Context, prefix string) iter.Seq2[qluster.Remo
 		for pages.HasMorePages() {
 			page, err := pages.NextPage(ctx)
 			if err != nil {
-				yield(qluster.RemoteFile{}, wrapError("s3blob.List", prefix, err))
+				yield(qluster.RemoteFile{}, b.wrapError("s3blob.List", prefix, err))
 				return
 			}
 			for _, obj := range page.Contents {
@@ -386,7 +386,7 @@ func (b *Bucket) SignUpload(ctx context.Context, key string, expires time.Time) 
 		Key:    aws.String(b.prefix + key),
 	}, s3.WithPresignExpires(ttl))
 	if err != nil {
-		return nil, wrapError("s3blob.SignUpload", key, err)
+		return nil, b.wrapError("s3blob.SignUpload", key, err)
 	}
 	expiresAt, err := signedExpiry(req.URL)
 	if err != nil {

@@ -38,11 +38,11 @@ func SFTP(t testing.TB) (addr, user, password string, key ssh.Signer, root strin
 // server.
 type SFTPOptions struct {
 	// HookFunc, when set, is called before the server handles each request,
-	// with the request's context (cancelled when the client's connection
-	// closes), the operation and the path as the client sees it. Operations
-	// are those of pkg/sftp's request server ("Get", "Put", "List", "Stat",
-	// "Lstat", "Remove", "Rename", "Mkdir", "Rmdir", "Setstat") plus "Read",
-	// called before each read of an open file. Returning an error fails the
+	// with a context cancelled once the client's connection has closed (or
+	// the server stops), the operation and the path as the client sees it.
+	// Operations are those of pkg/sftp's request server ("Get", "Put",
+	// "List", "Stat", "Lstat", "Remove", "Rename", "Mkdir", "Rmdir",
+	// "Setstat") plus "Read", called before each read of an open file. Returning an error fails the
 	// request with it (os.ErrPermission answers "permission denied",
 	// os.ErrNotExist "no such file"); blocking stalls it. Default nil.
 	HookFunc func(ctx context.Context, op, path string) error
@@ -202,6 +202,10 @@ func (s *SFTPServer) serveConn(c net.Conn, cfg *ssh.ServerConfig) {
 		return // failed authentication or handshake: the client sees why
 	}
 	defer func() { _ = sconn.Close() }()
+	// ctx ends with the connection, releasing hooks that stall requests;
+	// the request server's own contexts end only once its requests have.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var sessions sync.WaitGroup
 	sessions.Go(func() { ssh.DiscardRequests(reqs) })
 	for nc := range chans {
@@ -213,15 +217,16 @@ func (s *SFTPServer) serveConn(c net.Conn, cfg *ssh.ServerConfig) {
 		if err != nil {
 			continue
 		}
-		sessions.Go(func() { s.serveSession(ch, creqs) })
+		sessions.Go(func() { s.serveSession(ctx, ch, creqs) })
 	}
 	_ = sconn.Close()
+	cancel()
 	sessions.Wait()
 }
 
 // serveSession answers a session's requests: the "sftp" subsystem is
 // served on the channel; everything else (shell, exec, pty) is refused.
-func (s *SFTPServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
+func (s *SFTPServer) serveSession(ctx context.Context, ch ssh.Channel, reqs <-chan *ssh.Request) {
 	defer func() { _ = ch.Close() }()
 	var served sync.WaitGroup
 	defer served.Wait()
@@ -235,7 +240,7 @@ func (s *SFTPServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			continue
 		}
 		served.Go(func() {
-			h := &rootedHandler{fs: s.fs, hook: s.hook}
+			h := &rootedHandler{ctx: ctx, fs: s.fs, hook: s.hook}
 			rs := sftp.NewRequestServer(ch, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h})
 			_ = rs.Serve()
 			_ = rs.Close()
@@ -249,6 +254,7 @@ func (s *SFTPServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 // request server: the client's "/" is the root, and no path (not even
 // through a symbolic link) leads out of it.
 type rootedHandler struct {
+	ctx  context.Context // ends with the connection
 	fs   *os.Root
 	hook func(ctx context.Context, op, path string) error
 }
@@ -274,7 +280,7 @@ func (h *rootedHandler) before(r *sftp.Request, op string) error {
 	if h.hook == nil {
 		return nil
 	}
-	err := h.hook(r.Context(), op, r.Filepath)
+	err := h.hook(h.ctx, op, r.Filepath)
 	switch {
 	case err == nil:
 		return nil

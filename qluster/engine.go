@@ -37,6 +37,9 @@ type Config struct {
 	// OpenDestination connects to a destination. Required. The engine closes
 	// what it opens.
 	OpenDestination func(ctx context.Context, d *DestinationModel) (Destination, error)
+	// OpenSource connects to the source of a data source, for the sensors
+	// that poll it. Nil: data sources are only fed by uploads.
+	OpenSource func(ctx context.Context, d *DataSource) (Source, error)
 	// Workers is how many jobs Start runs at once. Default 2.
 	Workers int
 	// PollInterval is how long an idle worker waits before looking for work
@@ -132,6 +135,7 @@ func New(cfg *Config) (*Engine, error) {
 		QueueTraining:   e.handleTraining,
 		QueueMigrations: e.handleMigration,
 		QueueIngestion:  e.handleIngestion,
+		QueueSensors:    e.handleSensor,
 	}
 	return e, nil
 }
@@ -150,6 +154,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	defer e.mu.Unlock()
 	if e.stop != nil {
 		return errors.New("qluster: engine already started")
+	}
+	if err := e.scheduleAll(ctx); err != nil {
+		return err
 	}
 	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	poll, stop := context.WithCancel(ctx)
@@ -200,7 +207,7 @@ func (e *Engine) StopAndCancel(ctx context.Context) error {
 }
 
 // queues are served in this order by every worker.
-var queueOrder = []string{QueueMigrations, QueueTraining, QueueFiles, QueueIngestion}
+var queueOrder = []string{QueueMigrations, QueueTraining, QueueFiles, QueueIngestion, QueueSensors}
 
 func (e *Engine) worker(poll, work context.Context, n int) {
 	defer e.running.Done()

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"github.com/openqluster/qluster-go/analyzer"
 	"io"
-	"path"
 	"strconv"
 	"strings"
 
@@ -56,7 +55,7 @@ func (e *Engine) CreateUpload(ctx context.Context, dataSourceID int64, name stri
 		return nil, Invalid("key", "missing", "the file needs a name")
 	}
 	return e.store.CreateStoredItem(ctx, &StoredItem{
-		Key: path.Base(name), DataSourceModelID: &src.ID, DataSourceModelName: src.Name, DatasetID: &ds.ID,
+		Key: name, DataSourceModelID: &src.ID, DataSourceModelName: src.Name, DatasetID: &ds.ID,
 		BackupSettingsID: ds.BackupSettingsID, WhodunitID: by, OtherNames: []string{}, IsUploadedViaSignedURL: viaSignedURL,
 	})
 }

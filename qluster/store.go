@@ -56,6 +56,12 @@ type Store interface {
 	// Recount sets a dataset's and a data source's row counts to the sums over their files.
 	Recount(ctx context.Context, datasetID, sourceID int64) error
 
+	// TakenKeys are the keys of a data source's files already taken whole
+	// (backed up with a signature), for the sensor to skip.
+	TakenKeys(ctx context.Context, sourceID int64) (map[string]bool, error)
+	// ScheduledSources lists the active data sources that have a schedule.
+	ScheduledSources(ctx context.Context) ([]DataSource, error)
+
 	CreateFatalError(ctx context.Context, e *FatalError) (*FatalError, error)
 }
 

@@ -210,6 +210,9 @@ func (s *Server) createDataSource(ctx context.Context, base qluster.DataSource) 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.scheduleSensor(ctx, d.ID); err != nil {
+		return nil, err
+	}
 	obfuscate(d)
 	return d, nil
 }
@@ -373,6 +376,9 @@ func (s *Server) PatchDataSourceModel(ctx context.Context, req PatchDataSourceMo
 		return s.checkDataSource(d)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.scheduleSensor(ctx, d.ID); err != nil {
 		return nil, err
 	}
 	obfuscate(d)

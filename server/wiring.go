@@ -30,6 +30,9 @@ type EngineOptions struct {
 	TrainingDelay time.Duration
 	Logger        *slog.Logger
 	Test          qluster.TestConfig
+	// CustomSource opens the source of data sources of type custom: a Go
+	// program embedding the server registers its own qluster.Source here.
+	CustomSource func(ctx context.Context, d *qluster.DataSource) (qluster.Source, error)
 }
 
 // NewEngine makes the engine with the reference defaults: the Postgres queue,
@@ -44,6 +47,7 @@ func NewEngine(opts EngineOptions) (*qluster.Engine, error) {
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return nil, err
 	}
+	sources := openSource(opts.CustomSource)
 	return qluster.New(&qluster.Config{
 		Store: opts.Store,
 		Queue: opts.Store.Queue(),
@@ -57,6 +61,7 @@ func NewEngine(opts EngineOptions) (*qluster.Engine, error) {
 		OpenDestination: func(ctx context.Context, d *qluster.DestinationModel) (qluster.Destination, error) {
 			return pgdest.Open(ctx, d, &pgdest.Options{Logger: opts.Logger})
 		},
+		OpenSource:    sources,
 		Workers:       opts.Workers,
 		Lease:         opts.Lease,
 		PollInterval:  opts.PollInterval,

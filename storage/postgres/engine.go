@@ -580,3 +580,24 @@ func (s *Store) Recount(ctx context.Context, datasetID, sourceID int64) error {
 		WHERE id = $2`, datasetID, sourceID)
 	return err
 }
+
+// TakenKeys are the keys of a data source's files that were taken whole: a
+// stored item with a signature. A file that failed half-way has none and is
+// taken again.
+func (s *Store) TakenKeys(ctx context.Context, sourceID int64) (map[string]bool, error) {
+	var keys []string
+	if err := s.db.SelectContext(ctx, &keys, `SELECT DISTINCT doc->>'key' FROM stored_items
+		WHERE data_source_model_id = $1 AND parent_id IS NULL AND signature IS NOT NULL`, sourceID); err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		out[k] = true
+	}
+	return out, nil
+}
+
+// ScheduledSources lists the active data sources that have a schedule.
+func (s *Store) ScheduledSources(ctx context.Context) ([]qluster.DataSource, error) {
+	return selectPlain[qluster.DataSource](ctx, s, tDataSources, []filter{{"state = 'active'", nil}, {"COALESCE(doc->>'schedule', '') <> ''", nil}}, "")
+}

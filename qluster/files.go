@@ -11,6 +11,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -439,4 +440,35 @@ func (e *Engine) queueIngestion(ctx context.Context, ds *Dataset, it *StoredItem
 	}
 	return e.put(ctx, QueueIngestion, "ingestion_job:"+strconv.FormatInt(j.ID, 10),
 		map[string]int64{"dataset_id": ds.ID, "stored_item_id": it.ID, "ingestion_job_id": j.ID}, e.now(), it.DataSourceModelID)
+}
+
+// SignUpload prepares a stored item for a direct upload to its dataset's
+// backup storage: it fixes the object's key (the bytes are stored as sent:
+// no compression, no encryption, since the client writes them itself) and
+// returns a pre-signed URL. The backup storage must be a SignedUploader.
+func (e *Engine) SignUpload(ctx context.Context, storedItemID int64, expires time.Time) (*SignedUpload, error) {
+	it, err := e.store.GetStoredItem(ctx, storedItemID)
+	if err != nil {
+		return nil, err
+	}
+	_, ds, err := e.sourceAndDataset(ctx, *it.DataSourceModelID)
+	if err != nil {
+		return nil, err
+	}
+	b, bs, err := e.backupOf(ctx, ds.BackupSettingsID)
+	if err != nil {
+		return nil, err
+	}
+	signer, ok := b.(SignedUploader)
+	if !ok {
+		return nil, &ConflictError{Msg: fmt.Sprintf("%s backup storage cannot sign upload URLs", bs.BackupType)}
+	}
+	key := e.backupKey(ds, it, BackupEncoding{})
+	if _, err := e.store.UpdateStoredItem(ctx, it.ID, func(s *StoredItem) error {
+		s.BackupKey, s.CompressionTypeOfBackupData, s.IsBackupEncrypted = key, "", false
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return signer.SignUpload(ctx, key, expires)
 }

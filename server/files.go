@@ -89,23 +89,33 @@ func (s *Server) CreateStoredItemForUpload(ctx context.Context, req CreateStored
 	if err != nil {
 		return nil, err
 	}
+	local := true
 	if ds.BackupSettingsID != nil {
 		bs, err := s.store.GetBackupSettings(ctx, *ds.BackupSettingsID)
 		if err != nil {
 			return nil, err
 		}
-		if bs.BackupType != qluster.BackupTypeLocal {
-			return nil, fmt.Errorf("%w: pre-signed uploads to %s backup storage come with sources and backup storage (issue 7); upload through POST /api/data-sources/%d/upload meanwhile",
-				qluster.ErrNotImplemented, bs.BackupType, id)
-		}
+		local = bs.BackupType == qluster.BackupTypeLocal
 	}
 	it, err := e.CreateUpload(ctx, id, req.Body.Key, true, actor(ctx))
 	if err != nil {
 		return nil, err
 	}
 	exp := s.now().Add(uploadTTL)
-	url := s.publicURL + "/api/uploads/" + s.signUpload(it.ID, exp)
 	msg := fmt.Sprintf("PUT the file's bytes to url before %s, then POST /api/stored-items/%d/publish-for-ingestion", exp.UTC().Format(time.RFC3339), it.ID)
+	if !local {
+		// Object storage: a pre-signed URL of the storage itself.
+		su, err := e.SignUpload(ctx, it.ID, exp)
+		if err != nil {
+			return nil, err
+		}
+		fields := map[string]any{}
+		for k, v := range su.Fields {
+			fields[k] = v
+		}
+		return CreateStoredItemForUpload200JSONResponse{Id: int(it.ID), Url: &su.URL, HttpMethod: &su.HTTPMethod, Fields: &fields, Msg: &msg}, nil
+	}
+	url := s.publicURL + "/api/uploads/" + s.signUpload(it.ID, exp)
 	return CreateStoredItemForUpload200JSONResponse{Id: int(it.ID), Url: &url, HttpMethod: ptr("PUT"), Fields: &map[string]any{}, Msg: &msg}, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/openqluster/qluster-go/qluster"
 	"github.com/openqluster/qluster-go/storage/blob"
 	"github.com/openqluster/qluster-go/storage/blob/fileblob"
+	"github.com/openqluster/qluster-go/storage/blob/s3blob"
 	"github.com/openqluster/qluster-go/storage/postgres"
 )
 
@@ -53,10 +54,18 @@ func NewEngine(opts EngineOptions) (*qluster.Engine, error) {
 		Queue: opts.Store.Queue(),
 		Codec: blob.Codec{TempDir: tmp},
 		OpenBackup: func(ctx context.Context, b *qluster.BackupSettings) (qluster.Backup, error) {
-			if b.BackupType != qluster.BackupTypeLocal {
-				return nil, fmt.Errorf("%w: %s backup storage comes with issue 7; use local backup settings", qluster.ErrNotImplemented, b.BackupType)
+			switch b.BackupType {
+			case qluster.BackupTypeLocal:
+				return fileblob.Open(backups, &fileblob.Options{CreateDir: true})
+			case qluster.BackupTypeS3, qluster.BackupTypeMinio:
+				o := &s3blob.Options{Region: b.BackupS3RegionName, Endpoint: b.BackupS3EndpointURL,
+					AccessKey: b.BackupS3AccessKey, SecretKey: b.BackupS3SecretKey}
+				if b.BackupS3DefaultBufferSize >= s3blob.MinPartSize {
+					o.PartSize = b.BackupS3DefaultBufferSize
+				}
+				return s3blob.Open(ctx, b.BackupS3Bucket, o)
 			}
-			return fileblob.Open(backups, &fileblob.Options{CreateDir: true})
+			return nil, fmt.Errorf("%w: %s backup storage is not wired yet (issue 7)", qluster.ErrNotImplemented, b.BackupType)
 		},
 		OpenDestination: func(ctx context.Context, d *qluster.DestinationModel) (qluster.Destination, error) {
 			return pgdest.Open(ctx, d, &pgdest.Options{Logger: opts.Logger})

@@ -40,6 +40,11 @@ func (e *Engine) AddFile(ctx context.Context, p AddFileParams) (*StoredItem, err
 		return nil, err
 	}
 	if _, err := e.ReceiveUpload(ctx, it.ID, p.Body); err != nil {
+		// Nothing refers to the item yet: drop it, so the file is taken
+		// again whole next time and no half-taken item stays behind.
+		if derr := e.store.DeleteStoredItem(context.WithoutCancel(ctx), it.ID); derr != nil {
+			e.log.Warn("could not drop a stored item whose upload failed", "stored_item_id", it.ID, "err", derr)
+		}
 		return nil, err
 	}
 	return e.Publish(ctx, it.ID)
@@ -387,14 +392,19 @@ func (e *Engine) splitArchive(ctx context.Context, ds *Dataset, it *StoredItem) 
 		return false, err
 	}
 	var names []string
+	all := 0
 	werr := analyzer.Walk(ctx, rc, it.Key, opts, func(t *analyzer.Table) error {
 		if t.Sheet == "" && strings.HasPrefix(t.Name, it.Key+"/") {
-			names = append(names, t.Name)
+			all++
+			// The data source's archive_pattern keeps only the members it matches.
+			if src == nil || matches(src.ArchivePattern, strings.TrimPrefix(t.Name, it.Key+"/")) {
+				names = append(names, t.Name)
+			}
 		}
 		return nil
 	})
 	rc.Close()
-	if werr != nil || len(names) < 2 {
+	if werr != nil || all < 2 && len(names) == all {
 		return false, nil // not an archive of several files: the file is routed as it is (errors surface when it is read)
 	}
 	for _, name := range names {

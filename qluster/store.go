@@ -18,6 +18,7 @@ type Store interface {
 	GetStoredItem(ctx context.Context, id int64) (*StoredItem, error)
 	UpdateStoredItem(ctx context.Context, id int64, mutate func(*StoredItem) error) (*StoredItem, error)
 	FindStoredItemBySignature(ctx context.Context, datasetID int64, signature string, excludeID int64) (*StoredItem, error)
+	DeleteStoredItem(ctx context.Context, id int64) error
 
 	CreateTrainingDataItem(ctx context.Context, it *TrainingDataItem) (*TrainingDataItem, error)
 	TrainingDataItems(ctx context.Context, datasetID int64, enabledOnly bool) ([]TrainingDataItem, error)

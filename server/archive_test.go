@@ -41,3 +41,31 @@ func TestZipOfSeveralFiles(t *testing.T) {
 	require.Equal(t, map[string]int{"orders.zip/jan.csv": 2, "orders.zip/feb.csv": 3}, keys)
 	require.Equal(t, 5, *b.data(ds.Id, client.GetDataParams{}).TotalRows)
 }
+
+// TestArchivePatternKeepsMatchingMembers: a data source's archive_pattern
+// keeps only the members of an archive it matches.
+func TestArchivePatternKeepsMatchingMembers(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ds, _ := b.trainedDataset("filtered", client.ApplyAsap)
+	res, err := b.admin.PostDataSourceModelWithResponse(b.ctx, client.DataSourcePostRequest{Name: "jan-only",
+		SettingsModelId: ds.SettingsModel.Id, DatasetId: &ds.Id, ArchivePattern: ptr("jan*.csv")})
+	require.NoError(t, err)
+	src := res.JSON200
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, content := range map[string]string{"jan.csv": "id,qty\n1,5\n", "feb.csv": "id,qty\n3,7\n", "readme.txt": "hello"} {
+		w, err := zw.Create(name)
+		require.NoError(t, err)
+		_, err = w.Write([]byte(content))
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	parent := b.upload(b.admin, src.Id, "q1.zip", buf.String())
+	b.trainingDone(ds.Id)
+	b.ingested(ds.Id, 1)
+	children, err := b.admin.GetStoredItemsWithResponse(b.ctx, &client.GetStoredItemsParams{ParentId: &parent.Id})
+	require.NoError(t, err)
+	require.Len(t, children.JSON200.Results, 1)
+	require.Equal(t, "q1.zip/jan.csv", *children.JSON200.Results[0].Key)
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -1590,4 +1591,300 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// --- draft migrations ------------------------------------------------------------
+
+// DraftReview returns the alert a user reviews the dataset's draft migration
+// under, raising a needs_review_migration alert when the draft has none
+// (which, like every review, holds the dataset's ingestion until the draft
+// is applied or discarded). A dataset without a draft gets one that matches
+// its current migration; one without either is a *ConflictError.
+func (e *Engine) DraftReview(ctx context.Context, datasetID int64) (*AlertItem, error) {
+	ds, err := e.store.GetDataset(ctx, datasetID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := e.latestDraft(ctx, datasetID)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		cur, err := e.CurrentMigration(ctx, datasetID)
+		if err != nil {
+			return nil, err
+		}
+		if cur == nil {
+			return nil, &ConflictError{Msg: fmt.Sprintf("dataset %d has neither a table nor a draft migration: upload files to train it", datasetID)}
+		}
+		plan, err := PlanOf(cur)
+		if err != nil {
+			return nil, err
+		}
+		for i := range plan.Columns {
+			plan.Columns[i].Change = ColumnUnchanged
+		}
+		if m, err = e.store.CreateMigration(ctx, &MigrationModel{State: MigrationStateDraft, SettingsModelID: &ds.SettingsModel.ID,
+			DatasetID: &ds.ID, DatasetName: ds.Name, Model: planModel(plan), DisplayModel: displayOf(plan, plan.Schema()),
+			ColumnOverridesInfo: map[string]any{"copied_from": cur.ID}, FormatInfo: formatInfoOf(plan)}); err != nil {
+			return nil, err
+		}
+	}
+	find := func() (*AlertItem, error) {
+		alerts, err := e.store.UnresolvedAlerts(ctx, datasetID, migrationAlertTypes...)
+		if err != nil {
+			return nil, err
+		}
+		for i := range alerts {
+			if alerts[i].MigrationModelID != nil && *alerts[i].MigrationModelID == m.ID {
+				return &alerts[i], nil
+			}
+		}
+		return nil, nil
+	}
+	if a, err := find(); err != nil || a != nil {
+		return a, err
+	}
+	if err := e.raiseMigrationAlert(ctx, ds, m, AlertTypeNeedsReviewMigration,
+		fmt.Sprintf("migration %d of dataset %q is open for review: %s; ingestion waits until you apply or discard it", m.ID, ds.Name, summarize(m))); err != nil {
+		return nil, err
+	}
+	return find()
+}
+
+// latestDraft is the dataset's newest draft migration, or nil.
+func (e *Engine) latestDraft(ctx context.Context, datasetID int64) (*MigrationModel, error) {
+	drafts, err := e.store.MigrationsInState(ctx, datasetID, MigrationStateDraft)
+	if err != nil || len(drafts) == 0 {
+		return nil, err
+	}
+	return &drafts[len(drafts)-1], nil
+}
+
+// ModifyDraftParams are the changes a user makes to a draft migration.
+type ModifyDraftParams struct {
+	// Renames rename columns the draft adds: {"cust_no": "customer_number"}.
+	// The files' fields are read under the new name from then on
+	// (field_name_full_conversion).
+	Renames map[string]string
+	// Types change the type of columns: {"zip": "text"}. A type the
+	// training files' values do not fit, or narrower than the column in the
+	// table, is refused with the values.
+	Types map[string]string
+	// By is the acting user.
+	By *uuid.UUID
+	// Settings records the renames in the settings model; nil means the
+	// engine's Store, which must then implement SettingsStore.
+	Settings SettingsStore
+}
+
+// pgIdent is a column name the destination takes without quoting surprises.
+func pgIdent(s string) bool {
+	if s == "" || len(s) > 63 || !(s[0] == '_' || s[0] >= 'a' && s[0] <= 'z') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// ModifyDraft renames columns of the dataset's draft migration and changes
+// their types, after checking every change: a rename must name a column the
+// draft adds (a column of the table is never renamed) and a free name; a
+// type must hold every value of the training files in that field (the
+// values it does not are the error) and not narrow the column in the table.
+// Nothing changes unless every change is valid.
+func (e *Engine) ModifyDraft(ctx context.Context, datasetID int64, p ModifyDraftParams) (*MigrationModel, error) {
+	settings := p.Settings
+	if settings == nil {
+		var ok bool
+		if settings, ok = e.store.(SettingsStore); !ok {
+			return nil, errors.New("qluster: ModifyDraft: the store cannot change settings; set ModifyDraftParams.Settings")
+		}
+	}
+	ds, err := e.store.GetDataset(ctx, datasetID)
+	if err != nil {
+		return nil, err
+	}
+	draft, err := e.latestDraft(ctx, datasetID)
+	if err != nil {
+		return nil, err
+	}
+	if draft == nil {
+		return nil, &ConflictError{Msg: fmt.Sprintf("dataset %d has no draft migration: GET draft-migration-review makes one", datasetID)}
+	}
+	plan, err := PlanOf(draft)
+	if err != nil {
+		return nil, err
+	}
+	var cur *TableSchema
+	if m, err := e.CurrentMigration(ctx, datasetID); err != nil {
+		return nil, err
+	} else if m != nil {
+		cp, err := PlanOf(m)
+		if err != nil {
+			return nil, err
+		}
+		cur = cp.Schema()
+	}
+	v := &ValidationError{}
+	for _, old := range sortedKeys(p.Types) {
+		loc := []string{"body", "field_name_to_type_suggestion", old}
+		c := plan.column(old)
+		if c == nil {
+			v.Add(loc, "value_error", "the draft has no column %s", old)
+			continue
+		}
+		t, n, err := analyzer.ParseType(p.Types[old])
+		if err != nil {
+			v.Add(loc, "value_error", "%q is not a column type (boolean, smallint, integer, bigint, numeric, double precision, date, timestamp, timestamptz, time, jsonb, text[], text, varchar(n))", p.Types[old])
+			continue
+		}
+		typ := (&analyzer.Column{Type: t, Length: n}).PGType()
+		if oc := cur.Column(old); oc != nil && WidestType(oc.Type, typ) != typ {
+			v.Add(loc, "value_error", "the table's column %s is %s: %s would narrow it", old, oc.Type, typ)
+			continue
+		}
+		bad, err := e.valuesNotFitting(ctx, ds, c, t, n)
+		if err != nil {
+			return nil, err
+		}
+		if len(bad) > 0 {
+			v.Add(loc, "value_error", "%s does not hold these values of the training files: %s", typ, strings.Join(bad, ", "))
+			continue
+		}
+		c.Type = typ
+		if c.Cast != nil {
+			c.Cast.Type, c.Cast.Length = t, n
+		}
+		if oc := cur.Column(old); oc == nil {
+			c.Change = ColumnNew
+		} else if oc.Type != typ {
+			c.Change = ColumnWidened
+		}
+	}
+	renamed := map[string]bool{}
+	for _, old := range sortedKeys(p.Renames) {
+		loc := []string{"body", "renames", old}
+		to := p.Renames[old]
+		switch c := plan.column(old); {
+		case c == nil:
+			v.Add(loc, "value_error", "the draft has no column %s", old)
+		case cur.Column(old) != nil:
+			v.Add(loc, "value_error", "%s is a column of the table: only the columns a draft adds can be renamed", old)
+		case !pgIdent(to):
+			v.Add(loc, "value_error", "%q is not a column name: use lower-case letters, digits and _", to)
+		case plan.column(to) != nil || renamed[to]:
+			v.Add(loc, "value_error", "the draft already has a column %s", to)
+		default:
+			renamed[to] = true
+			c.Name = to
+			if c.Cast != nil {
+				c.Cast.Name = to
+			}
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if len(p.Renames) > 0 {
+		if _, err := settings.UpdateSettings(ctx, datasetID, p.By, nil, func(st *Settings) error {
+			full := make(map[string]string, len(st.FieldNameFullConversion)+len(p.Renames))
+			for k, x := range st.FieldNameFullConversion {
+				full[k] = x
+			}
+			for old, to := range p.Renames {
+				full[old] = to
+			}
+			st.FieldNameFullConversion = full
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return e.store.UpdateMigration(ctx, draft.ID, func(m *MigrationModel) error {
+		m.Model, m.DisplayModel, m.FormatInfo = planModel(plan), displayOf(plan, cur), formatInfoOf(plan)
+		return nil
+	})
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// valuesNotFitting reads field c of the dataset's training files and
+// returns (up to 10 of) the distinct values that type t (varchar length n)
+// does not hold.
+func (e *Engine) valuesNotFitting(ctx context.Context, ds *Dataset, c *PlannedColumn, t analyzer.Type, n int) ([]string, error) {
+	items, err := e.store.TrainingDataItems(ctx, ds.ID, true)
+	if err != nil {
+		return nil, err
+	}
+	cast := analyzer.Column{Name: c.Name, Type: t, Length: n}
+	if c.Cast != nil {
+		cast = *c.Cast
+		cast.Type, cast.Length = t, n
+	}
+	var bad []string
+	for _, item := range items {
+		if item.StoredItemID == nil || len(bad) >= 10 {
+			continue
+		}
+		it, err := e.store.GetStoredItem(ctx, *item.StoredItemID)
+		if err != nil {
+			return nil, err
+		}
+		var src *DataSource
+		if it.DataSourceModelID != nil {
+			if src, err = e.store.GetDataSource(ctx, *it.DataSourceModelID); err != nil {
+				return nil, err
+			}
+		}
+		opts, err := AnalyzerOptions(ds, src)
+		if err != nil {
+			return nil, err
+		}
+		if err := cast.Compile(opts); err != nil {
+			return nil, err
+		}
+		if err := e.walkFile(ctx, it, opts, func(tb *analyzer.Table) error {
+			rd, err := analyzer.NewReader(tb, opts)
+			if err != nil {
+				return err
+			}
+			idx := slices.Index(rd.Names(), c.Name)
+			if idx < 0 {
+				return errStopWalk
+			}
+			for len(bad) < 10 {
+				row, _, err := rd.Next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				var rowErr *analyzer.RowError
+				if errors.As(err, &rowErr) || idx >= len(row) {
+					continue // a row the loader would quarantine anyway
+				}
+				if err != nil {
+					return err
+				}
+				if _, cerr := analyzer.Cast(row[idx], &cast); cerr != nil && !slices.Contains(bad, strconv.Quote(row[idx])) {
+					bad = append(bad, strconv.Quote(row[idx]))
+				}
+			}
+			return errStopWalk
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return bad, nil
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -219,25 +220,34 @@ func compileRules(rules map[string]ValidationRule) (*jsonschema.Schema, error) {
 	return c.Compile("validation_rules.json")
 }
 
-// compiledRules caches the compiled schema of each settings model at its
-// latest version seen: a schema is compiled once per settings version.
-var compiledRules sync.Map // settings id → *rulesAt
+// compiledRules caches compiled schemas by the rules they check (their
+// JSON), so each settings version compiles its rules once, and settings
+// models of different stores with the same id never share a schema.
+var compiledRules sync.Map // rules JSON → *jsonschema.Schema
 
-type rulesAt struct {
-	version int64
-	schema  *jsonschema.Schema
-}
+// maxCompiledRules bounds the cache; past it, it starts again empty.
+const maxCompiledRules = 1024
+
+var compiledCount atomic.Int64
 
 // schemaOf returns the compiled schema of a settings model's rules.
 func schemaOf(st *Settings) (*jsonschema.Schema, error) {
-	if v, ok := compiledRules.Load(st.ID); ok && v.(*rulesAt).version == st.VersionID {
-		return v.(*rulesAt).schema, nil
+	key, err := json.Marshal(st.ValidationRules)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := compiledRules.Load(string(key)); ok {
+		return v.(*jsonschema.Schema), nil
 	}
 	sch, err := compileRules(st.ValidationRules)
 	if err != nil {
 		return nil, fmt.Errorf("validation_rules of settings model %d: %w", st.ID, err)
 	}
-	compiledRules.Store(st.ID, &rulesAt{version: st.VersionID, schema: sch})
+	if compiledCount.Add(1) > maxCompiledRules {
+		compiledRules.Clear()
+		compiledCount.Store(1)
+	}
+	compiledRules.Store(string(key), sch)
 	return sch, nil
 }
 

@@ -395,7 +395,8 @@ func (r *resolution) redundant(ctx context.Context, sc scope, types []AlertType,
 
 // reprocess queues again the ingestion of files: the given ones, or, when
 // files is nil, every file of the dataset with quarantined rows (of data
-// source sourceID only, when set). Then it queues the dataset's blocked
+// source sourceID only, when set; with the replace process, only the newest
+// file of each source, whose rows are the ones in the table). Then it queues the dataset's blocked
 // files whose alert is resolved. A job that is running is left alone: it
 // sees the settings changed when it commits and loads again by itself.
 func (e *Engine) reprocess(ctx context.Context, datasetID int64, sourceID *int64, files []int64) error {
@@ -415,8 +416,24 @@ func (e *Engine) reprocess(ctx context.Context, datasetID int64, sourceID *int64
 		if err != nil {
 			return err
 		}
+		ds, err := e.store.GetDataset(ctx, datasetID)
+		if err != nil {
+			return err
+		}
+		// With the replace process a load replaces its source's rows: only
+		// the newest file of each source may load again.
+		newest := map[int64]int64{}
 		for _, j := range done {
-			if j.BadRowsCount > 0 && (sourceID == nil || (j.DataSourceModelID != nil && *j.DataSourceModelID == *sourceID)) {
+			if j.DataSourceModelID != nil && j.StoredItemID != nil {
+				newest[*j.DataSourceModelID] = max(newest[*j.DataSourceModelID], *j.StoredItemID)
+			}
+		}
+		for _, j := range done {
+			switch {
+			case j.BadRowsCount == 0 || j.DataSourceModelID == nil || j.StoredItemID == nil:
+			case sourceID != nil && *j.DataSourceModelID != *sourceID:
+			case ds.DataLoadingProcess == DataLoadingProcessReplace && *j.StoredItemID != newest[*j.DataSourceModelID]:
+			default:
 				jobs = append(jobs, j)
 			}
 		}

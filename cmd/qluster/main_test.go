@@ -29,9 +29,9 @@ func TestServeEmbedded(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
-	var stderr bytes.Buffer
+	stderr := &syncBuffer{}
 	go func() {
-		done <- run(ctx, []string{"serve", "--data-dir", dir, "--addr", "127.0.0.1:0", "--database-url", "", "--demo-data", "../../examples/data"}, nil, pw, &stderr)
+		done <- run(ctx, []string{"serve", "--data-dir", dir, "--addr", "127.0.0.1:0", "--database-url", "", "--demo-data", "../../examples/data"}, nil, pw, stderr)
 		pw.Close()
 	}()
 	var url, password string

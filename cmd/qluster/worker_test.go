@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -81,12 +82,12 @@ func (w *workerEnv) dataset(name string) (int64, int64) {
 }
 
 // startWorker runs `qluster worker` as a real process.
-func (w *workerEnv) startWorker(lease time.Duration) (*exec.Cmd, *bytes.Buffer) {
+func (w *workerEnv) startWorker(lease time.Duration) (*exec.Cmd, *syncBuffer) {
 	w.t.Helper()
 	cmd := exec.Command(os.Args[0], "worker", "--database-url", w.url, "--data-dir", w.dataDir, "--workers", "1", "--lease", lease.String(), "--grace", "5s")
 	cmd.Env = append(os.Environ(), "QLUSTER_TEST_AS_MAIN=1")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(w.t, cmd.Start())
 	w.t.Cleanup(func() {
 		if cmd.ProcessState == nil {
@@ -94,7 +95,7 @@ func (w *workerEnv) startWorker(lease time.Duration) (*exec.Cmd, *bytes.Buffer) 
 			cmd.Wait()         //nolint:errcheck
 		}
 	})
-	return cmd, &logs
+	return cmd, logs
 }
 
 func (w *workerEnv) waitFor(what string, limit time.Duration, cond func() bool) {
@@ -218,4 +219,23 @@ func TestTwoWorkersNeverRunOneMessageTwice(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, tasks, 1)
 	}
+}
+
+// syncBuffer is a bytes.Buffer that a process's output goroutine may write
+// while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -18,7 +18,9 @@ var fakeGCSServer = &program{
 // GCS starts fake-gcs-server (an emulator of the Google Cloud Storage JSON
 // and XML APIs, keeping objects in memory) on a free port of 127.0.0.1 and
 // returns its endpoint ("http://127.0.0.1:PORT"); the JSON API is under
-// /storage/v1/ and uploads under /upload/storage/v1/. It has no buckets and
+// /storage/v1/, uploads under /upload/storage/v1/, and the XML API (which
+// the Go client reads objects with, and signed URLs use) at
+// /BUCKET/OBJECT, its public host being the endpoint's. It has no buckets and
 // checks no credentials. The server stops when t ends. fake-gcs-server is
 // installed on first use (see the package documentation); a failed install
 // fails t.
@@ -29,6 +31,9 @@ func GCS(t testing.TB) (endpoint string) {
 		return []string{
 			"-scheme", "http", "-host", "127.0.0.1", "-port", strconv.Itoa(port),
 			"-backend", "memory", "-log-level", "warn",
+			// XML API requests (reads, signed URLs) are told apart by their
+			// Host; the default is storage.googleapis.com.
+			"-public-host", "127.0.0.1:" + strconv.Itoa(port),
 		}
 	}, answersHTTP("/storage/v1/b"))
 	return "http://" + addr

@@ -1,7 +1,16 @@
 package testservers
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"sync"
 	"testing"
 )
 
@@ -37,4 +46,59 @@ func GCS(t testing.TB) (endpoint string) {
 		}
 	}, answersHTTP("/storage/v1/b"))
 	return "http://" + addr
+}
+
+// GCSServiceAccountEmail is the client_email of the keys GCSServiceAccount
+// makes.
+const GCSServiceAccountEmail = "qluster-test@qluster-test.iam.gserviceaccount.com"
+
+// gcsRSAKey is the private key of GCSServiceAccount's keys, made once per
+// test binary (an RSA key takes a while to generate under the race
+// detector).
+var gcsRSAKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
+
+// GCSServiceAccount returns a service account JSON key, as the Cloud
+// console downloads it, for the account GCSServiceAccountEmail, and the
+// public half of its RSA key (to check signed URLs). Its token_uri is an
+// OAuth 2.0 token endpoint on loopback, stopped when t ends, that answers
+// the JWT grant with an access token when grant is true, and refuses it
+// as Google does for a deleted key (400 invalid_grant) when it is false.
+// fake-gcs-server accepts any token.
+func GCSServiceAccount(t testing.TB, grant bool) (key string, public *rsa.PublicKey) {
+	t.Helper()
+	priv, err := gcsRSAKey()
+	if err != nil {
+		t.Fatalf("testservers: %v", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatalf("testservers: %v", err)
+	}
+	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.ParseForm() != nil || r.Form.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" || r.Form.Get("assertion") == "":
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"error":"unsupported_grant_type"}`)
+		case !grant:
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"error":"invalid_grant","error_description":"Invalid JWT Signature."}`)
+		default:
+			_, _ = io.WriteString(w, `{"access_token":"testservers-token","token_type":"Bearer","expires_in":3600}`)
+		}
+	}))
+	t.Cleanup(tokens.Close)
+	b, err := json.Marshal(map[string]string{
+		"type":           "service_account",
+		"project_id":     "qluster-test",
+		"private_key_id": "0123456789abcdef",
+		"private_key":    string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"client_email":   GCSServiceAccountEmail,
+		"client_id":      "1234567890",
+		"token_uri":      tokens.URL + "/token",
+	})
+	if err != nil {
+		t.Fatalf("testservers: %v", err)
+	}
+	return string(b), &priv.PublicKey
 }

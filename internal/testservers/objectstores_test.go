@@ -1,7 +1,10 @@
 package testservers_test
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -44,6 +47,35 @@ func TestGCS(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 	})
 	requireStopped(t, endpoint)
+}
+
+func TestGCSServiceAccount(t *testing.T) {
+	t.Parallel()
+	for _, grant := range []bool{true, false} {
+		key, public := testservers.GCSServiceAccount(t, grant)
+		require.NotNil(t, public)
+		var fields map[string]string
+		require.NoError(t, json.Unmarshal([]byte(key), &fields))
+		require.Equal(t, "service_account", fields["type"])
+		require.Equal(t, testservers.GCSServiceAccountEmail, fields["client_email"])
+		require.Contains(t, fields["private_key"], "-----BEGIN PRIVATE KEY-----")
+
+		resp, err := http.PostForm(fields["token_uri"], url.Values{
+			"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"},
+			"assertion":  {"a.signed.jwt"},
+		})
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		if grant {
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			require.Contains(t, string(body), `"access_token"`)
+		} else {
+			require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+			require.Contains(t, string(body), `"invalid_grant"`)
+		}
+	}
 }
 
 // requireStopped checks that nothing answers at endpoint any more.

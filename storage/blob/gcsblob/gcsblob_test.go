@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"maps"
@@ -20,7 +17,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,68 +28,19 @@ import (
 	"github.com/openqluster/qluster-go/storage/blob/gcsblob"
 )
 
-const testAccount = "qluster-backup@qluster-test.iam.gserviceaccount.com"
+const testAccount = testservers.GCSServiceAccountEmail
 
-// rsaKey is the private key of the test service account, made once.
-var rsaKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
-// serviceAccountKey returns a service account JSON key whose tokens come
-// from tokenURL.
-func serviceAccountKey(t *testing.T, tokenURL string) string {
-	t.Helper()
-	der, err := x509.MarshalPKCS8PrivateKey(rsaKey())
-	require.NoError(t, err)
-	key, err := json.Marshal(map[string]string{
-		"type":           "service_account",
-		"project_id":     "qluster-test",
-		"private_key_id": "0123456789abcdef",
-		"private_key":    string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-		"client_email":   testAccount,
-		"client_id":      "1234567890",
-		"token_uri":      tokenURL,
-	})
-	require.NoError(t, err)
-	return string(key)
-}
-
-// tokenServer is an OAuth 2.0 token endpoint for the service account's
-// JWT grant: it grants a token when accept is true and refuses the grant
-// as Google does for a deleted key otherwise.
-func tokenServer(t *testing.T, accept bool) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if err := r.ParseForm(); err != nil || r.Form.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" || r.Form.Get("assertion") == "" {
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, `{"error":"unsupported_grant_type"}`)
-			return
-		}
-		if !accept {
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, `{"error":"invalid_grant","error_description":"Invalid JWT Signature."}`)
-			return
-		}
-		_, _ = io.WriteString(w, `{"access_token":"test-token","token_type":"Bearer","expires_in":3600}`)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-// server is a running fake-gcs-server with a token endpoint that accepts
-// the test service account.
+// server is a running fake-gcs-server, and a key of a service account
+// whose token endpoint grants tokens.
 type server struct {
 	endpoint, key string
+	public        *rsa.PublicKey
 }
 
 func startServer(t *testing.T) *server {
 	t.Helper()
-	return &server{endpoint: testservers.GCS(t), key: serviceAccountKey(t, tokenServer(t, true))}
+	key, public := testservers.GCSServiceAccount(t, true)
+	return &server{endpoint: testservers.GCS(t), key: key, public: public}
 }
 
 func (s *server) options() *gcsblob.Options {
@@ -194,7 +141,7 @@ func TestSignUpload(t *testing.T) {
 	require.False(t, u.ExpiresAt.After(expires), "the URL may not outlive what was asked")
 	endpoint, err := url.Parse(s.endpoint)
 	require.NoError(t, err)
-	parsed := verifyV4(t, u.URL, &rsaKey().PublicKey)
+	parsed := verifyV4(t, u.URL, s.public)
 	require.Equal(t, endpoint.Host, parsed.Host)
 	require.Equal(t, "/signed/uploads/datasets/7/orders%202024.csv", parsed.EscapedPath())
 
@@ -206,7 +153,7 @@ func TestSignUpload(t *testing.T) {
 		f, err := url.Parse(forged)
 		require.NoError(t, err)
 		require.NotEqual(t, u.URL, forged)
-		require.Error(t, checkV4(f, &rsaKey().PublicKey), forged)
+		require.Error(t, checkV4(f, s.public), forged)
 	}
 
 	// fake-gcs-server checks no signature, but takes the upload.
@@ -324,7 +271,7 @@ func TestErrors(t *testing.T) {
 	t.Run("token refused", func(t *testing.T) {
 		t.Parallel()
 		opts := s.options()
-		opts.ServiceAccountKey = serviceAccountKey(t, tokenServer(t, false))
+		opts.ServiceAccountKey, _ = testservers.GCSServiceAccount(t, false)
 		for op, err := range every(s.open(t, "exists", opts), all...) {
 			require.ErrorIs(t, err, qluster.ErrAccessDenied, op)
 			require.ErrorContains(t, err, "gcsblob."+op, op)
@@ -371,7 +318,7 @@ func TestErrors(t *testing.T) {
 	t.Run("token endpoint unreachable", func(t *testing.T) {
 		t.Parallel()
 		opts := s.options()
-		opts.ServiceAccountKey = serviceAccountKey(t, "http://"+closedAddr(t)+"/token")
+		opts.ServiceAccountKey = withTokenURI(t, s.key, "http://"+closedAddr(t)+"/token")
 		for op, err := range every(s.open(t, "exists", opts), all...) {
 			require.ErrorIs(t, err, qluster.ErrConnection, op)
 		}
@@ -385,6 +332,17 @@ func TestErrors(t *testing.T) {
 		require.ErrorIs(t, err, context.Canceled)
 		require.NotErrorIs(t, err, qluster.ErrConnection)
 	})
+}
+
+// withTokenURI returns the service account key with another token_uri.
+func withTokenURI(t *testing.T, key, uri string) string {
+	t.Helper()
+	var fields map[string]string
+	require.NoError(t, json.Unmarshal([]byte(key), &fields))
+	fields["token_uri"] = uri
+	b, err := json.Marshal(fields)
+	require.NoError(t, err)
+	return string(b)
 }
 
 // closedAddr returns an address of 127.0.0.1 where nothing listens.

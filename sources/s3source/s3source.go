@@ -81,7 +81,7 @@ func New(ctx context.Context, d *qluster.DataSource, opts *Options) (*Source, er
 		Endpoint:       d.S3EndpointURL,
 		AccessKey:      d.S3AccessKey,
 		SecretKey:      d.S3SecretKey,
-		Prefix:         Folder(d.S3Prefix),
+		Prefix:         folder(d.S3Prefix),
 		ConnectTimeout: timeout,
 		ListPageSize:   opts.PageSize,
 	})
@@ -91,9 +91,9 @@ func New(ctx context.Context, d *qluster.DataSource, opts *Options) (*Source, er
 	return &Source{bucket: b}, nil
 }
 
-// Folder turns an s3_prefix into the folder it names: without a leading
+// folder turns an s3_prefix into the folder it names: without a leading
 // "/", with a trailing one, "" for the whole bucket.
-func Folder(prefix string) string {
+func folder(prefix string) string {
 	prefix = strings.TrimLeft(prefix, "/")
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"

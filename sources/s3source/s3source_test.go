@@ -244,12 +244,3 @@ func TestNewValidates(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 }
-
-func TestFolder(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"": "", "/": "", "in": "in/", "in/": "in/", "/in": "in/", "//a/b": "a/b/", "a/b/": "a/b/",
-	} {
-		require.Equal(t, want, s3source.Folder(in), "%q", in)
-	}
-}

@@ -189,11 +189,19 @@ func TestTwoWorkersNeverRunOneMessageTwice(t *testing.T) {
 	}
 	w.startWorker(time.Minute)
 	w.startWorker(time.Minute)
-	w.waitFor("every dataset to have its table", 120*time.Second, func() bool {
+	w.waitFor("every dataset to have its table and its jobs acknowledged", 120*time.Second, func() bool {
 		for _, id := range ids {
 			cur, err := w.store.MigrationsInState(w.ctx, id, qluster.MigrationStateCurrent)
 			require.NoError(t, err)
 			if len(cur) == 0 {
+				return false
+			}
+		}
+		for _, q := range []string{qluster.QueueFiles, qluster.QueueTraining} {
+			pending, err := w.store.ListQueueMessages(w.ctx, postgres.ListQueueMessagesParams{ListParams: qluster.ListParams{Limit: 1000},
+				QName: &q, Acknowledged: new(bool)})
+			require.NoError(t, err)
+			if len(pending.Items) > 0 {
 				return false
 			}
 		}

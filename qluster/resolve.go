@@ -96,10 +96,8 @@ func (e *Engine) Resolve(ctx context.Context, alertID int64, p ResolveParams) (r
 		return "", notFitting(a, p.Action)
 	}
 	r := &resolution{e: e, a: a, p: p}
-	if r.settings = p.Settings; r.settings == nil {
-		if r.settings, ok = e.store.(SettingsStore); !ok {
-			return "", errors.New("qluster: Resolve: the store cannot change settings; set ResolveParams.Settings")
-		}
+	if r.settings, err = e.settingsStore(p.Settings); err != nil {
+		return "", err
 	}
 	if a.DatasetID != nil {
 		if r.ds, err = e.store.GetDataset(ctx, *a.DatasetID); err != nil {
@@ -112,6 +110,17 @@ func (e *Engine) Resolve(ctx context.Context, alertID int64, p ResolveParams) (r
 		}
 	}
 	return rs.run(r, ctx)
+}
+
+// settingsStore is s, or the engine's Store when s is nil.
+func (e *Engine) settingsStore(s SettingsStore) (SettingsStore, error) {
+	if s != nil {
+		return s, nil
+	}
+	if s, ok := e.store.(SettingsStore); ok {
+		return s, nil
+	}
+	return nil, errors.New("qluster: the store cannot change settings: pass a SettingsStore")
 }
 
 // notFitting is the error of an action that does not fit an alert: it lists
@@ -1716,12 +1725,9 @@ func pgIdent(s string) bool {
 // values it does not are the error) and not narrow the column in the table.
 // Nothing changes unless every change is valid.
 func (e *Engine) ModifyDraft(ctx context.Context, datasetID int64, p ModifyDraftParams) (*MigrationModel, error) {
-	settings := p.Settings
-	if settings == nil {
-		var ok bool
-		if settings, ok = e.store.(SettingsStore); !ok {
-			return nil, errors.New("qluster: ModifyDraft: the store cannot change settings; set ModifyDraftParams.Settings")
-		}
+	settings, err := e.settingsStore(p.Settings)
+	if err != nil {
+		return nil, err
 	}
 	ds, err := e.store.GetDataset(ctx, datasetID)
 	if err != nil {

@@ -93,7 +93,11 @@ func (s *Server) ResolveAlert(ctx context.Context, req ResolveAlertRequestObject
 		return ResolveAlert200JSONResponse{RedirectPostSubmitTo: ptr(nav(a))}, nil
 	}
 	if visibleSources(ctx) != nil && !withinSource(p) {
-		return nil, fmt.Errorf("%w: %s changes more than your data sources; ask an editor", qluster.ErrForbidden, p.Action)
+		what := string(p.Action)
+		if what == "" {
+			what = "new_fields_actions"
+		}
+		return nil, fmt.Errorf("%w: %s changes more than your data sources; ask an editor", qluster.ErrForbidden, what)
 	}
 	e, err := s.engineOr()
 	if err != nil {

@@ -3,9 +3,11 @@ package testservers_test
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -76,6 +78,14 @@ func TestGCSServiceAccount(t *testing.T) {
 			require.Contains(t, string(body), `"invalid_grant"`)
 		}
 	}
+}
+
+func TestClosedAddr(t *testing.T) {
+	t.Parallel()
+	addr := testservers.ClosedAddr(t)
+	require.True(t, strings.HasPrefix(addr, "127.0.0.1:"), addr)
+	_, err := net.Dial("tcp", addr)
+	require.ErrorIs(t, err, syscall.ECONNREFUSED)
 }
 
 // requireStopped checks that nothing answers at endpoint any more.

@@ -113,7 +113,8 @@ func (p *program) install(dir string) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, goCmd, "install", p.pkg+"@"+p.version)
 	cmd.Dir = tmp // outside any module, so no go.mod or go.work applies
-	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "GOWORK=off", "CGO_ENABLED=0")
+	// No flags of the caller's (-mod=vendor, -race, ...) apply to a tool.
+	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "GOWORK=off", "GOFLAGS=", "CGO_ENABLED=0")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -198,6 +199,18 @@ func runUntilReady(t testing.TB, bin string, args []string, logPath, addr string
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// ClosedAddr returns an address (host:port) of 127.0.0.1 where nothing
+// listens: a port that was free a moment ago. Clients dialling it get
+// "connection refused", as from a server that is down.
+func ClosedAddr(t testing.TB) string {
+	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		t.Fatalf("testservers: %v", err)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 }
 
 // freePort returns a port the kernel considers free on 127.0.0.1.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -192,7 +191,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("closed port", func(t *testing.T) {
 		t.Parallel()
-		for op, err := range every(t, tb.source, &gcssource.Options{Endpoint: "http://" + closedAddr(t)}) {
+		for op, err := range every(t, tb.source, &gcssource.Options{Endpoint: "http://" + testservers.ClosedAddr(t)}) {
 			require.ErrorIs(t, err, qluster.ErrConnection, op)
 		}
 	})
@@ -209,16 +208,6 @@ func TestErrors(t *testing.T) {
 	rc, err := tb.bucket.Get(t.Context(), "a.csv")
 	require.NoError(t, err)
 	require.NoError(t, rc.Close())
-}
-
-// closedAddr returns an address of 127.0.0.1 where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
 }
 
 func TestNewValidates(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -188,7 +187,7 @@ func TestErrors(t *testing.T) {
 		"wrong secret":   {func(d *qluster.DataSource) { d.S3SecretKey = "wrong" }, qluster.ErrAccessDenied},
 		"unknown key":    {func(d *qluster.DataSource) { d.S3AccessKey = "nobody" }, qluster.ErrAccessDenied},
 		"missing bucket": {func(d *qluster.DataSource) { d.S3Bucket = "no-such-bucket" }, qluster.ErrBucketNotFound},
-		"closed port":    {func(d *qluster.DataSource) { d.S3EndpointURL = "http://" + closedAddr(t) }, qluster.ErrConnection},
+		"closed port":    {func(d *qluster.DataSource) { d.S3EndpointURL = "http://" + testservers.ClosedAddr(t) }, qluster.ErrConnection},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -201,16 +200,6 @@ func TestErrors(t *testing.T) {
 	rc, err := tb.bucket.Get(t.Context(), "a.csv")
 	require.NoError(t, err)
 	require.NoError(t, rc.Close())
-}
-
-// closedAddr returns an address of 127.0.0.1 where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
 }
 
 func TestNewValidates(t *testing.T) {

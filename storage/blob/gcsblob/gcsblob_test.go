@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -308,7 +307,7 @@ func TestErrors(t *testing.T) {
 	t.Run("unreachable", func(t *testing.T) {
 		t.Parallel()
 		opts := s.options()
-		opts.Endpoint = "http://" + closedAddr(t)
+		opts.Endpoint = "http://" + testservers.ClosedAddr(t)
 		opts.ConnectTimeout = 2 * time.Second
 		for op, err := range every(s.open(t, "exists", opts), all...) {
 			require.ErrorIs(t, err, qluster.ErrConnection, op)
@@ -318,7 +317,7 @@ func TestErrors(t *testing.T) {
 	t.Run("token endpoint unreachable", func(t *testing.T) {
 		t.Parallel()
 		opts := s.options()
-		opts.ServiceAccountKey = withTokenURI(t, s.key, "http://"+closedAddr(t)+"/token")
+		opts.ServiceAccountKey = withTokenURI(t, s.key, "http://"+testservers.ClosedAddr(t)+"/token")
 		for op, err := range every(s.open(t, "exists", opts), all...) {
 			require.ErrorIs(t, err, qluster.ErrConnection, op)
 		}
@@ -343,16 +342,6 @@ func withTokenURI(t *testing.T, key, uri string) string {
 	b, err := json.Marshal(fields)
 	require.NoError(t, err)
 	return string(b)
-}
-
-// closedAddr returns an address of 127.0.0.1 where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
 }
 
 func TestOpenValidates(t *testing.T) {

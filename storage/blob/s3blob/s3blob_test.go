@@ -305,7 +305,7 @@ func TestErrors(t *testing.T) {
 	t.Run("unreachable", func(t *testing.T) {
 		t.Parallel()
 		opts := s.options()
-		opts.Endpoint = "http://" + closedAddr(t)
+		opts.Endpoint = "http://" + testservers.ClosedAddr(t)
 		opts.ConnectTimeout = 2 * time.Second
 		b := s.open(t, "exists", opts)
 		for op, err := range every(b) {
@@ -322,16 +322,6 @@ func TestErrors(t *testing.T) {
 		require.ErrorIs(t, err, context.Canceled)
 		require.NotErrorIs(t, err, qluster.ErrConnection, "a cancelled call is not a connection failure")
 	})
-}
-
-// closedAddr returns an address of 127.0.0.1 where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
 }
 
 func TestClassify(t *testing.T) {

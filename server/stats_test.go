@@ -187,16 +187,15 @@ func testDatasetStats(t *testing.T, b *bundle) {
 }
 
 // testMetaEndpoints covers what is served besides the operations of the
-// seed: the contract, its reference page, health, and the 501 of operations
-// a later part brings.
+// seed: the contract, its reference page and health; and the order of the
+// checks: authentication and roles before the operation's own answer.
 func testMetaEndpoints(t *testing.T, b *bundle) {
-	// Operations of later parts answer 501 and say which part brings them.
+	// A data source without a schedule has no scheduled poll to run: 409, saying why.
 	ds := b.dataset("meta-orders")
 	src := b.dataSource(ds.Id, "feed")
 	cron, err := b.admin.RunSensorCronjobNowWithResponse(b.ctx, src.Id)
-	require.Equal(t, http.StatusNotImplemented, statusOf(t, cron, err), string(cron.Body))
-	require.Contains(t, string(cron.Body), "RunSensorCronjobNow")
-	require.Contains(t, string(cron.Body), "issue 7")
+	require.Equal(t, http.StatusConflict, statusOf(t, cron, err), string(cron.Body))
+	require.Contains(t, string(cron.Body), "no active schedule")
 	// Authentication and roles come first.
 	anonCron, err := b.anon.RunSensorCronjobNowWithResponse(b.ctx, src.Id)
 	require.Equal(t, http.StatusUnauthorized, statusOf(t, anonCron, err))

@@ -3,37 +3,11 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/openqluster/qluster-go/qluster"
 )
-
-// laterParts says which part of the tracker brings each operation that is not
-// built yet, so a 501 tells the caller when to expect it.
-var laterParts = map[string]string{
-	"Alert": "alerts and their resolve actions (issue 6)", "Resolve": "alerts and their resolve actions (issue 6)",
-	"Data": "ingestion (issue 5)", "Ingestion": "ingestion (issue 5)", "BadRows": "ingestion (issue 5)",
-	"LineSignature": "alerts and their resolve actions (issue 6)", "ValidationInfo": "validation rules (issue 6)",
-	"ValidationModel": "validation rules (issue 6)", "FieldsModification": "alerts and their resolve actions (issue 6)",
-	"Training": "training and migrations (issue 4)", "Migration": "training and migrations (issue 4)",
-	"AnalysisTask": "training and migrations (issue 4)", "Queue": "the queue and workers (issue 4)",
-	"StoredItem": "file uploads (issue 4)", "Upload": "file uploads (issue 4)", "Sensor": "sources and schedules (issue 7)",
-}
-
-// notYet is the error of an operation that a later part of the product brings.
-func notYet(op string) error {
-	part := "a later part of the product"
-	best := 0
-	for k, v := range laterParts {
-		if strings.Contains(op, k) && len(k) > best {
-			part, best = v, len(k)
-		}
-	}
-	return fmt.Errorf("%s: %w: it comes with %s", op, qluster.ErrNotImplemented, part)
-}
 
 type errorBody struct {
 	Detail string `json:"detail"`

@@ -37,6 +37,9 @@ func alertActions(t AlertType) ([]AlertAction, map[string]any) {
 		return append(rowActions, AlertActionIgnoreFile, AlertActionTryAgain), secondary
 	case AlertTypeUnexpectedFieldName:
 		return []AlertAction{AlertActionPutFileForLearning, AlertActionIgnoreFile}, secondary
+	case AlertTypeValidation:
+		return append([]AlertAction{AlertActionValidationAddANewKeyword, AlertActionValidationRenameToExistingKeyword,
+			AlertActionMarkDataAsValid}, rowActions...), secondary
 	case AlertTypeMultipleSheetsFound:
 		return []AlertAction{AlertActionProceedWithSheetName, AlertActionIgnoreFile}, secondary
 	case AlertTypeIngestionJobKilled:

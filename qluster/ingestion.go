@@ -384,9 +384,16 @@ func (e *Engine) loadFile(ctx context.Context, ds *Dataset, src *DataSource, it 
 		}
 		if len(rows.unexpected) > 0 {
 			a, err := e.raiseFileAlert(ctx, ds, src, it, AlertTypeUnexpectedFieldName, false,
-				fmt.Sprintf("%s has field(s) the table does not have: %s; learn from the file (put_file_for_learning) or ignore the file",
+				fmt.Sprintf("%s has field(s) the table does not have: %s; map each to a column (rename), add it, or ignore it with new_fields_actions",
 					it.Key, strings.Join(rows.unexpected, ", ")))
 			if err != nil {
+				return err
+			}
+			recs := recommendFields(plan, rows.unexpected, rows.sampleUnexpected(maxSampleRows))
+			if a, err = e.store.UpdateAlert(ctx, a.ID, func(x *AlertItem) error {
+				x.NewFieldsRecommendations = recs
+				return nil
+			}); err != nil {
 				return err
 			}
 			rows.fileAlert = a
@@ -580,6 +587,32 @@ func (f *fileRows) Next() bool {
 			return false
 		}
 	}
+}
+
+// sampleUnexpected reads up to n rows and returns the values of the
+// unexpected fields, by field.
+func (f *fileRows) sampleUnexpected(n int) map[string][]string {
+	names := f.r.Names()
+	idx := map[string]int{}
+	for i, name := range names {
+		idx[name] = i
+	}
+	out := map[string][]string{}
+	for k := 0; k < n; k++ {
+		row, _, err := f.r.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			continue
+		}
+		for _, u := range f.unexpected {
+			if i, ok := idx[u]; ok && i < len(row) && strings.TrimSpace(row[i]) != "" {
+				out[u] = append(out[u], row[i])
+			}
+		}
+	}
+	return out
 }
 
 // expanded is the value under key of the JSON object in the row's column

@@ -7,6 +7,7 @@ import (
 
 	"github.com/openqluster/qluster-go/qluster"
 	"github.com/openqluster/qluster-go/sources/dropboxsource"
+	"github.com/openqluster/qluster-go/sources/gcssource"
 	"github.com/openqluster/qluster-go/sources/s3source"
 	"github.com/openqluster/qluster-go/sources/sftpsource"
 	"github.com/openqluster/qluster-go/sources/streamsource"
@@ -20,6 +21,8 @@ func openSource(custom func(ctx context.Context, d *qluster.DataSource) (qluster
 		switch d.DataSourceType {
 		case qluster.DataSourceTypeS3, qluster.DataSourceTypeMinio:
 			return s3source.New(ctx, d, nil)
+		case qluster.DataSourceTypeGs:
+			return gcssource.New(ctx, d, nil)
 		case qluster.DataSourceTypeSftp:
 			// The data source has no field for the server's host key, so it
 			// is not checked: see docs/design.md.
@@ -36,6 +39,6 @@ func openSource(custom func(ctx context.Context, d *qluster.DataSource) (qluster
 			}
 			return nil, fmt.Errorf("%w: data source %d is custom, and this server has no custom source registered", qluster.ErrConnection, d.ID)
 		}
-		return nil, fmt.Errorf("%w: %s sources come with issue 7", qluster.ErrNotImplemented, d.DataSourceType)
+		return nil, fmt.Errorf("%w: unknown data_source_type %q", qluster.ErrConnection, d.DataSourceType)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/openqluster/qluster-go/qluster"
 	"github.com/openqluster/qluster-go/storage/blob"
 	"github.com/openqluster/qluster-go/storage/blob/fileblob"
+	"github.com/openqluster/qluster-go/storage/blob/gcsblob"
 	"github.com/openqluster/qluster-go/storage/blob/s3blob"
 	"github.com/openqluster/qluster-go/storage/postgres"
 )
@@ -64,8 +65,10 @@ func NewEngine(opts EngineOptions) (*qluster.Engine, error) {
 					o.PartSize = b.BackupS3DefaultBufferSize
 				}
 				return s3blob.Open(ctx, b.BackupS3Bucket, o)
+			case qluster.BackupTypeGs:
+				return gcsblob.Open(ctx, b.BackupGSBucket, &gcsblob.Options{ServiceAccountKey: b.BackupGSServiceAccountKey})
 			}
-			return nil, fmt.Errorf("%w: %s backup storage is not wired yet (issue 7)", qluster.ErrNotImplemented, b.BackupType)
+			return nil, fmt.Errorf("%w: unknown backup_type %q", qluster.ErrConnection, b.BackupType)
 		},
 		OpenDestination: func(ctx context.Context, d *qluster.DestinationModel) (qluster.Destination, error) {
 			return pgdest.Open(ctx, d, &pgdest.Options{Logger: opts.Logger})

@@ -186,6 +186,7 @@ func TestContractExtras(t *testing.T) {
 		{"GET", "/api/docs", "getAPIDocs"},
 		{"GET", "/healthz", "getHealthz"},
 		{"GET", "/readyz", "getReadyz"},
+		{"GET", "/api/stored-items/{stored_item_id}/download", "downloadStoredItem"},
 	} {
 		item := doc.Paths.Value(e.path)
 		require.NotNil(t, item, e.path)

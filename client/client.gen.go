@@ -3996,6 +3996,13 @@ type ClientInterface interface {
 	// Corresponds with GET /api/stored-items/{stored_item_id} (the `GetStoredItem` operationId).
 	GetStoredItem(ctx context.Context, storedItemId int, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadStoredItem Download The Original File
+	//
+	// The original bytes of a stored item, read back from backup storage (decompressed and decrypted). Added by this implementation: the target of the download_file resolve action.
+	//
+	// Corresponds with GET /api/stored-items/{stored_item_id}/download (the `DownloadStoredItem` operationId).
+	DownloadStoredItem(ctx context.Context, storedItemId int, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PublishStoredItemForIngestion Publish Stored Item For Ingestion
 	//
 	// When we use a pre-signed URL from Qluster to upload a file to AWS S3 or Google Cloud Storage, Qluster has no idea that the user is done with uploading the file or not. Once the user has successfully uploaded the file, they can use this endpoint to notify Qluster to take over.
@@ -6029,6 +6036,23 @@ func (c *Client) DeleteStoredItem(ctx context.Context, storedItemId int, reqEdit
 // Corresponds with GET /api/stored-items/{stored_item_id} (the `GetStoredItem` operationId).
 func (c *Client) GetStoredItem(ctx context.Context, storedItemId int, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetStoredItemRequest(c.Server, storedItemId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadStoredItem Download The Original File
+//
+// The original bytes of a stored item, read back from backup storage (decompressed and decrypted). Added by this implementation: the target of the download_file resolve action.
+//
+// Corresponds with GET /api/stored-items/{stored_item_id}/download (the `DownloadStoredItem` operationId).
+func (c *Client) DownloadStoredItem(ctx context.Context, storedItemId int, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadStoredItemRequest(c.Server, storedItemId)
 	if err != nil {
 		return nil, err
 	}
@@ -9925,6 +9949,40 @@ func NewGetStoredItemRequest(server string, storedItemId int) (*http.Request, er
 	return req, nil
 }
 
+// NewDownloadStoredItemRequest constructs an http.Request for the DownloadStoredItem method
+func NewDownloadStoredItemRequest(server string, storedItemId int) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "stored_item_id", storedItemId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/stored-items/%s/download", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewPublishStoredItemForIngestionRequest constructs an http.Request for the PublishStoredItemForIngestion method
 func NewPublishStoredItemForIngestionRequest(server string, storedItemId int) (*http.Request, error) {
 	var err error
@@ -11713,6 +11771,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/stored-items/{stored_item_id} (the `GetStoredItem` operationId).
 	GetStoredItemWithResponse(ctx context.Context, storedItemId int, reqEditors ...RequestEditorFn) (*GetStoredItemResponse, error)
+
+	// DownloadStoredItemWithResponse Download The Original File
+	//
+	// The original bytes of a stored item, read back from backup storage (decompressed and decrypted). Added by this implementation: the target of the download_file resolve action.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/stored-items/{stored_item_id}/download (the `DownloadStoredItem` operationId).
+	DownloadStoredItemWithResponse(ctx context.Context, storedItemId int, reqEditors ...RequestEditorFn) (*DownloadStoredItemResponse, error)
 
 	// PublishStoredItemForIngestionWithResponse Publish Stored Item For Ingestion
 	//
@@ -16732,6 +16799,68 @@ func (r GetStoredItemResponse) ContentType() string {
 	return ""
 }
 
+type DownloadStoredItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationError
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadStoredItemResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadStoredItemResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadStoredItemResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DownloadStoredItemResponse) GetJSON422() *ValidationError {
+	return r.JSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadStoredItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadStoredItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadStoredItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadStoredItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PublishStoredItemForIngestionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19307,6 +19436,21 @@ func (c *ClientWithResponses) GetStoredItemWithResponse(ctx context.Context, sto
 		return nil, err
 	}
 	return ParseGetStoredItemResponse(rsp)
+}
+
+// DownloadStoredItemWithResponse Download The Original File
+//
+// The original bytes of a stored item, read back from backup storage (decompressed and decrypted). Added by this implementation: the target of the download_file resolve action.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/stored-items/{stored_item_id}/download (the `DownloadStoredItem` operationId).
+func (c *ClientWithResponses) DownloadStoredItemWithResponse(ctx context.Context, storedItemId int, reqEditors ...RequestEditorFn) (*DownloadStoredItemResponse, error) {
+	rsp, err := c.DownloadStoredItem(ctx, storedItemId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadStoredItemResponse(rsp)
 }
 
 // PublishStoredItemForIngestionWithResponse Publish Stored Item For Ingestion
@@ -23375,6 +23519,53 @@ func ParseGetStoredItemResponse(rsp *http.Response) (*GetStoredItemResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDownloadStoredItemResponse parses an HTTP response from a DownloadStoredItemWithResponse call
+func ParseDownloadStoredItemResponse(rsp *http.Response) (*DownloadStoredItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadStoredItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {

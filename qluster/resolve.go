@@ -1263,7 +1263,7 @@ func (r *resolution) tryAgain(ctx context.Context) (string, error) {
 // contract has no operation that serves a stored item's bytes yet: the
 // link is the stored item.
 func (r *resolution) downloadFile(context.Context) (string, error) {
-	return itemURL(alertFiles(r.a)[0]), nil
+	return itemURL(alertFiles(r.a)[0]) + "/download", nil
 }
 
 // proceedWithSheet sets the sheet the data source's workbooks are read

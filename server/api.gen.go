@@ -3233,6 +3233,9 @@ type ServerInterface interface {
 	// GetStoredItem Get One Stored Item
 	// (GET /api/stored-items/{stored_item_id})
 	GetStoredItem(w http.ResponseWriter, r *http.Request, storedItemId int)
+	// DownloadStoredItem Download The Original File
+	// (GET /api/stored-items/{stored_item_id}/download)
+	DownloadStoredItem(w http.ResponseWriter, r *http.Request, storedItemId int)
 	// PublishStoredItemForIngestion Publish Stored Item For Ingestion
 	// (POST /api/stored-items/{stored_item_id}/publish-for-ingestion)
 	PublishStoredItemForIngestion(w http.ResponseWriter, r *http.Request, storedItemId int)
@@ -5737,6 +5740,32 @@ func (siw *ServerInterfaceWrapper) GetStoredItem(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// DownloadStoredItem operation middleware
+func (siw *ServerInterfaceWrapper) DownloadStoredItem(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "stored_item_id" -------------
+	var storedItemId int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "stored_item_id", r.PathValue("stored_item_id"), &storedItemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "stored_item_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadStoredItem(w, r, storedItemId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // PublishStoredItemForIngestion operation middleware
 func (siw *ServerInterfaceWrapper) PublishStoredItemForIngestion(w http.ResponseWriter, r *http.Request) {
 
@@ -6455,6 +6484,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/users/{user_id}", wrapper.GetUser)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/uploads/{token}", wrapper.PutUpload)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/data-sources/{data_source_model_id}/upload", wrapper.UploadFileToDataSource)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/stored-items/{stored_item_id}/download", wrapper.DownloadStoredItem)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/openapi.yaml", wrapper.GetOpenAPIDocument)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/docs", wrapper.GetAPIDocs)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/healthz", wrapper.GetHealthz)
@@ -11890,6 +11920,90 @@ func (response GetStoredItem422JSONResponse) VisitGetStoredItemResponse(w http.R
 	return err
 }
 
+type DownloadStoredItemRequestObject struct {
+	StoredItemId int `json:"stored_item_id"`
+}
+
+type DownloadStoredItemResponseObject interface {
+	VisitDownloadStoredItemResponse(w http.ResponseWriter) error
+}
+
+type DownloadStoredItem200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DownloadStoredItem200ApplicationoctetStreamResponse) VisitDownloadStoredItemResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadStoredItem401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadStoredItem401JSONResponse) VisitDownloadStoredItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadStoredItem403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadStoredItem403JSONResponse) VisitDownloadStoredItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadStoredItem404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadStoredItem404JSONResponse) VisitDownloadStoredItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadStoredItem422JSONResponse struct{ ValidationErrorJSONResponse }
+
+func (response DownloadStoredItem422JSONResponse) VisitDownloadStoredItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PublishStoredItemForIngestionRequestObject struct {
 	StoredItemId int `json:"stored_item_id"`
 }
@@ -13221,6 +13335,9 @@ type StrictServerInterface interface {
 	// GetStoredItem Get One Stored Item
 	// (GET /api/stored-items/{stored_item_id})
 	GetStoredItem(ctx context.Context, request GetStoredItemRequestObject) (GetStoredItemResponseObject, error)
+	// DownloadStoredItem Download The Original File
+	// (GET /api/stored-items/{stored_item_id}/download)
+	DownloadStoredItem(ctx context.Context, request DownloadStoredItemRequestObject) (DownloadStoredItemResponseObject, error)
 	// PublishStoredItemForIngestion Publish Stored Item For Ingestion
 	// (POST /api/stored-items/{stored_item_id}/publish-for-ingestion)
 	PublishStoredItemForIngestion(ctx context.Context, request PublishStoredItemForIngestionRequestObject) (PublishStoredItemForIngestionResponseObject, error)
@@ -15226,6 +15343,32 @@ func (sh *strictHandler) GetStoredItem(w http.ResponseWriter, r *http.Request, s
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetStoredItemResponseObject); ok {
 		if err := validResponse.VisitGetStoredItemResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DownloadStoredItem operation middleware
+func (sh *strictHandler) DownloadStoredItem(w http.ResponseWriter, r *http.Request, storedItemId int) {
+	var request DownloadStoredItemRequestObject
+
+	request.StoredItemId = storedItemId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadStoredItem(ctx, request.(DownloadStoredItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadStoredItem")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadStoredItemResponseObject); ok {
+		if err := validResponse.VisitDownloadStoredItemResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -245,3 +245,24 @@ func (s *Server) DeleteStoredItem(ctx context.Context, req DeleteStoredItemReque
 	}
 	return DeleteStoredItem200JSONResponse{Result: "stored item " + strconv.FormatInt(it.ID, 10) + " deleted"}, nil
 }
+
+// DownloadStoredItem answers the original bytes of a stored item, read back
+// from backup storage.
+func (s *Server) DownloadStoredItem(ctx context.Context, req DownloadStoredItemRequestObject) (DownloadStoredItemResponseObject, error) {
+	e, err := s.engineOr()
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.visibleStoredItem(ctx, int64(req.StoredItemId))
+	if err != nil {
+		return nil, err
+	}
+	if it.BackupKey == "" {
+		return nil, &qluster.ConflictError{Msg: fmt.Sprintf("stored item %d has no file yet", it.ID)}
+	}
+	rc, err := e.OpenFile(ctx, it)
+	if err != nil {
+		return nil, err
+	}
+	return DownloadStoredItem200ApplicationoctetStreamResponse{Body: rc}, nil
+}

@@ -25,7 +25,7 @@ var sourceScoped = map[string]bool{
 	"getDataSources": true, "getDataSource": true, "getDataSourceTiny": true, "getDataSourceHistory": true,
 	"getDataSourceValidationModel": true, "uploadFileToDataSource": true, "runSensorJobNow": true,
 	"getStoredItems": true, "createStoredItemForUpload": true, "patchStoredItem": true, "getStoredItem": true,
-	"deleteStoredItem": true, "publishStoredItemForIngestion": true,
+	"deleteStoredItem": true, "publishStoredItemForIngestion": true, "downloadStoredItem": true,
 	"getAlerts": true, "getAlert": true, "resolveAlert": true,
 	"getIngestionJobs": true, "getIngestionJob": true, "runIngestionJobNow": true, "killIngestionJob": true,
 	"getData": true,

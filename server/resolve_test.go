@@ -429,7 +429,7 @@ var fileCases = []fileCase{
 	{action: client.ReprocessFile, bad: nullBadCSV, alert: client.AlertTypeDateCasting, redirect: "/api/stored-items/{item}", rerun: true, table: 4, quarantine: 1,
 		check: func(b *bundle, s *scene) { b.requireAlertAgain(s) }},
 	// There is no operation serving a file's bytes: the link is the stored item.
-	{action: client.DownloadFile, bad: nullBadCSV, alert: client.AlertTypeDateCasting, redirect: "/api/stored-items/{item}", unresolved: true, table: 4, quarantine: 1},
+	{action: client.DownloadFile, bad: nullBadCSV, alert: client.AlertTypeDateCasting, redirect: "/api/stored-items/{item}/download", unresolved: true, table: 4, quarantine: 1},
 	{action: client.NotADatetimeField, bad: isoBadCSV, alert: client.AlertTypeDateCasting, rerun: true, table: 5,
 		check: func(b *bundle, s *scene) {
 			require.Equal(b.t, "text", b.destColumns("sales", tableOf(s))["day"])

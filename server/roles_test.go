@@ -28,7 +28,7 @@ var (
 	sourceOps = set("getDataSources", "getDataSource", "getDataSourceTiny", "getDataSourceHistory",
 		"getDataSourceValidationModel", "uploadFileToDataSource", "runSensorJobNow",
 		"getStoredItems", "createStoredItemForUpload", "patchStoredItem", "getStoredItem", "deleteStoredItem",
-		"publishStoredItemForIngestion", "getAlerts", "getAlert", "resolveAlert",
+		"publishStoredItemForIngestion", "downloadStoredItem", "getAlerts", "getAlert", "resolveAlert",
 		"getIngestionJobs", "getIngestionJob", "runIngestionJobNow", "killIngestionJob", "getData")
 )
 
@@ -79,7 +79,7 @@ func TestRoleMatrix(t *testing.T) {
 		}
 	}
 	sort.Slice(ops, func(i, j int) bool { return ops[i].id < ops[j].id })
-	require.Len(t, ops, 85)
+	require.Len(t, ops, 86)
 
 	roles := []qluster.UserType{qluster.UserTypeSuperuser, qluster.UserTypeEditor, qluster.UserTypeLimitedToSource,
 		qluster.UserTypeReadOnly, qluster.UserTypeBilling}

@@ -85,6 +85,10 @@ const minCopyChunk = 32 << 10
 // rollbackTimeout bounds the rollback of a failed load.
 const rollbackTimeout = 10 * time.Second
 
+// copyGrace is how long a cancelled load's COPY may take to end once its
+// streams are closed before its connection is cut.
+const copyGrace = 2 * time.Second
+
 // Load writes one file's rows into table t and its quarantine table in one
 // transaction on one connection, so that a file is loaded whole or not at
 // all, and loading it again (a retry, a crash recovery) replaces its own
@@ -282,6 +286,24 @@ func (d *Destination) load(ctx context.Context, t qluster.TableRef, p *LoadParam
 	pg := conn.Conn().PgConn()
 	var res LoadResult
 
+	// Cancelling ctx closes good and bad (see Load), which ends a COPY with
+	// CopyFail and leaves the connection usable. Cut at once instead (what
+	// pgx does when the COPY's own context is cancelled), a connection
+	// mid-COPY leaves a server that waits for copy data, and closing it then
+	// takes pgx 15 s. So the COPYs get ctx only after copyGrace.
+	copyCtx, cancelCopy := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelCopy()
+	stopCopy := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(copyGrace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelCopy()
+		case <-copyCtx.Done():
+		}
+	})
+	defer stopCopy()
+
 	into := name
 	if p.Process == qluster.DataLoadingProcessUpsert {
 		into = quoteIdent(upsertStaging)
@@ -289,7 +311,7 @@ func (d *Destination) load(ctx context.Context, t qluster.TableRef, p *LoadParam
 			return LoadResult{}, err
 		}
 	}
-	tag, err := pg.CopyFrom(ctx, newStreamReader(good), "COPY "+into+" ("+colList+") FROM STDIN (FORMAT binary)")
+	tag, err := pg.CopyFrom(copyCtx, newStreamReader(good), "COPY "+into+" ("+colList+") FROM STDIN (FORMAT binary)")
 	if err != nil {
 		return LoadResult{}, fmt.Errorf("copying the good rows: %w", err)
 	}
@@ -305,7 +327,7 @@ func (d *Destination) load(ctx context.Context, t qluster.TableRef, p *LoadParam
 		for i, c := range quarantineLoadColumns {
 			qcols[i] = quoteIdent(c)
 		}
-		tag, err := pg.CopyFrom(ctx, newStreamReader(bad), "COPY "+qname+" ("+strings.Join(qcols, ", ")+") FROM STDIN (FORMAT binary)")
+		tag, err := pg.CopyFrom(copyCtx, newStreamReader(bad), "COPY "+qname+" ("+strings.Join(qcols, ", ")+") FROM STDIN (FORMAT binary)")
 		if err != nil {
 			return LoadResult{}, fmt.Errorf("copying the quarantined rows: %w", err)
 		}

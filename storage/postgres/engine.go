@@ -567,8 +567,17 @@ func (s *Store) IgnoreSignatures(ctx context.Context, datasetID int64, sourceID 
 // Recount sets the row counts of a dataset and of a data source to the sums
 // over their files, so they stay exact whatever was retried. Counts are not
 // configuration: they change no version and write no history.
+//
+// Recounts of a dataset take turns on its row, and each sums the files in a
+// snapshot taken once its turn came: a single statement sums in the snapshot
+// it started with, before it waited for the row, so a recount that waited
+// behind others could write older sums over theirs.
 func (s *Store) Recount(ctx context.Context, datasetID, sourceID int64) error {
-	_, err := s.db.ExecContext(ctx, `
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT FROM datasets WHERE id = $1 FOR NO KEY UPDATE`, datasetID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `
 		WITH f AS (SELECT data_source_model_id,
 			COALESCE((doc->>'successful_rows_count')::bigint, 0) AS good,
 			COALESCE((doc->>'bad_rows_count')::bigint, 0) AS bad
@@ -578,7 +587,8 @@ func (s *Store) Recount(ctx context.Context, datasetID, sourceID int64) error {
 			WHERE id = $1)
 		UPDATE data_source_models SET doc = doc || jsonb_build_object('bad_rows_count', (SELECT COALESCE(sum(bad), 0) FROM f WHERE data_source_model_id = $2))
 		WHERE id = $2`, datasetID, sourceID)
-	return err
+		return err
+	})
 }
 
 // TakenKeys are the keys of a data source's files that were taken whole: a

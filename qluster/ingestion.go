@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/fnv"
 	"io"
 	"os"
@@ -423,7 +424,7 @@ type fileRows struct {
 	line     int64
 	sig      [32]byte
 	sigHex   []byte
-	hash     fnvHash
+	hash     hash.Hash // FNV-128a, reset for every row
 	err      error
 	encoding string
 	dialect  struct{ delimiter, quote, escape, terminator string }
@@ -464,7 +465,8 @@ func newFileRows(plan *MigrationPlan, ds *Dataset, src *DataSource, ignore map[s
 		quar = *src.QuarantineRowIfRowLevelIssueOverride
 	}
 	return &fileRows{plan: plan, quar: quar, ignore: ignore, cells: make([]analyzer.Cell, len(plan.Columns)),
-		spill: spill, spillW: bufio.NewWriterSize(spill, 64<<10), problems: map[problemKey]*problem{}, sigHex: make([]byte, 32)}
+		spill: spill, spillW: bufio.NewWriterSize(spill, 64<<10), problems: map[problemKey]*problem{}, sigHex: make([]byte, 32),
+		hash: fnv.New128a()}
 }
 
 // open prepares the reader of a table and maps its columns to the plan's.
@@ -641,7 +643,8 @@ func (f *fileRows) expanded(row []string, src int, key string) (string, bool) {
 
 // signature hashes the raw row into sigHex.
 func (f *fileRows) signature(row []string) {
-	h := fnv.New128a()
+	h := f.hash
+	h.Reset()
 	for i, v := range row {
 		if i > 0 {
 			h.Write([]byte{0x1f})

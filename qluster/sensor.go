@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strconv"
 	"time"
@@ -118,15 +119,25 @@ func (e *Engine) handleSensor(ctx context.Context, data json.RawMessage) error {
 	return nil
 }
 
-// takeFile streams one file from the source into Qluster.
+// takeFile streams one file from the source into Qluster. timeout bounds
+// opening the file and each read of it: a source that stops sending bytes
+// fails the take (and the file is taken again whole next poll) instead of
+// holding the worker.
 func (e *Engine) takeFile(ctx context.Context, src *DataSource, source Source, f RemoteFile, timeout time.Duration) error {
-	rc, err := source.Open(ctx, f.Key)
+	octx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stalled := fmt.Errorf("%w: %s sent nothing for %s (connection_timeout)", ErrConnection, f.Key, timeout)
+	watch := time.AfterFunc(timeout, func() { cancel(stalled) })
+	defer watch.Stop()
+	rc, err := source.Open(octx, f.Key)
+	watch.Stop()
 	if err != nil {
-		return err
+		return causeOf(octx, err)
 	}
 	defer rc.Close()
-	if _, err := e.AddFile(ctx, AddFileParams{DataSourceID: src.ID, Name: f.Key, Body: rc}); err != nil {
-		return err
+	body := &guardedReader{r: rc, watch: watch, timeout: timeout}
+	if _, err := e.AddFile(ctx, AddFileParams{DataSourceID: src.ID, Name: f.Key, Body: body}); err != nil {
+		return causeOf(octx, err)
 	}
 	if src.DeleteSourceFileAfterBackup {
 		if d, ok := source.(SourceDeleter); ok {
@@ -136,6 +147,30 @@ func (e *Engine) takeFile(ctx context.Context, src *DataSource, source Source, f
 		}
 	}
 	return nil
+}
+
+// causeOf returns err, joined with the reason ctx was cancelled when it was
+// (a stalled download), so the alert says why.
+func causeOf(ctx context.Context, err error) error {
+	if c := context.Cause(ctx); c != nil && !errors.Is(err, c) {
+		return fmt.Errorf("%w (%w)", c, err)
+	}
+	return err
+}
+
+// guardedReader arms watch for timeout around each Read, so a read that
+// waits longer cancels the download.
+type guardedReader struct {
+	r       io.Reader
+	watch   *time.Timer
+	timeout time.Duration
+}
+
+func (g *guardedReader) Read(p []byte) (int, error) {
+	g.watch.Reset(g.timeout)
+	n, err := g.r.Read(p)
+	g.watch.Stop()
+	return n, err
 }
 
 // matches reports whether key (or its base name) matches a glob pattern; an empty pattern matches all.

@@ -42,6 +42,13 @@ const testPassword = "correct horse battery"
 // real unless the test swaps the check.
 func setup(t *testing.T, opts ...func(*server.Options)) *bundle {
 	t.Helper()
+	return setupWith(t, nil, opts...)
+}
+
+// setupWith is setup with the engine's options changed by eo first (to
+// point sources and backups at test servers, or register a custom source).
+func setupWith(t *testing.T, eo func(*server.EngineOptions), opts ...func(*server.Options)) *bundle {
+	t.Helper()
 	ctx := context.Background()
 	cipher, err := secrets.New([]byte("0123456789abcdef0123456789abcdef"))
 	require.NoError(t, err)
@@ -55,8 +62,12 @@ func setup(t *testing.T, opts ...func(*server.Options)) *bundle {
 	dest, err := server.DestinationFromURL("default", pgtest.NewDatabase(t))
 	require.NoError(t, err)
 	require.NoError(t, server.EnsureDefaults(ctx, store, dest))
-	engine, err := server.NewEngine(server.EngineOptions{Store: store, DataDir: t.TempDir(), Workers: 2, Logger: log,
-		PollInterval: 50 * time.Millisecond, TrainingDelay: 200 * time.Millisecond})
+	eopts := server.EngineOptions{Store: store, DataDir: t.TempDir(), Workers: 2, Logger: log,
+		PollInterval: 50 * time.Millisecond, TrainingDelay: 200 * time.Millisecond}
+	if eo != nil {
+		eo(&eopts)
+	}
+	engine, err := server.NewEngine(eopts)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -15,14 +15,15 @@ import (
 
 // openSource connects to the source of a data source, by its type. custom
 // sources come from the embedding program (EngineOptions.CustomSource).
-func openSource(custom func(ctx context.Context, d *qluster.DataSource) (qluster.Source, error)) func(ctx context.Context, d *qluster.DataSource) (qluster.Source, error) {
+func openSource(o EngineOptions) func(ctx context.Context, d *qluster.DataSource) (qluster.Source, error) {
+	custom := o.CustomSource
 	return func(ctx context.Context, d *qluster.DataSource) (qluster.Source, error) {
 		timeout := time.Duration(d.ConnectionTimeout) * time.Second
 		switch d.DataSourceType {
 		case qluster.DataSourceTypeS3, qluster.DataSourceTypeMinio:
 			return s3source.New(ctx, d, nil)
 		case qluster.DataSourceTypeGs:
-			return gcssource.New(ctx, d, nil)
+			return gcssource.New(ctx, d, &gcssource.Options{Endpoint: o.GCSEndpoint})
 		case qluster.DataSourceTypeSftp:
 			// The data source has no field for the server's host key, so it
 			// is not checked: see docs/design.md.
@@ -30,7 +31,8 @@ func openSource(custom func(ctx context.Context, d *qluster.DataSource) (qluster
 				Password: d.SFTPPassword, PrivateKey: d.SFTPSSHKey, PrivateKeyPassphrase: d.SFTPSSHKeyPassphrase,
 				InsecureIgnoreHostKey: true, Timeout: timeout})
 		case qluster.DataSourceTypeDropbox:
-			return dropboxsource.New(ctx, d.DropboxAccessToken, &dropboxsource.Options{Folder: d.DropboxFolder, Timeout: timeout})
+			return dropboxsource.New(ctx, d.DropboxAccessToken, &dropboxsource.Options{Folder: d.DropboxFolder, Timeout: timeout,
+				BaseURL: o.DropboxBaseURL, ContentURL: o.DropboxContentURL})
 		case qluster.DataSourceTypeStream:
 			return streamsource.New(), nil
 		case qluster.DataSourceTypeCustom:

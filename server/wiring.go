@@ -35,10 +35,19 @@ type EngineOptions struct {
 	// CustomSource opens the source of data sources of type custom: a Go
 	// program embedding the server registers its own qluster.Source here.
 	CustomSource func(ctx context.Context, d *qluster.DataSource) (qluster.Source, error)
+	// GCSEndpoint points gs data sources and gs backup storage at another
+	// server speaking the Cloud Storage APIs, such as fake-gcs-server
+	// (gcsblob.Options.Endpoint). Default "": Google Cloud Storage.
+	GCSEndpoint string
+	// DropboxBaseURL and DropboxContentURL point dropbox data sources at
+	// another server speaking the Dropbox API v2 (dropboxsource.Options).
+	// Default "": Dropbox.
+	DropboxBaseURL, DropboxContentURL string
 }
 
 // NewEngine makes the engine with the reference defaults: the Postgres queue,
-// backups on the local filesystem (other kinds come with issue 7), and
+// backups on the local filesystem, S3 and S3-compatible servers or Cloud
+// Storage as each dataset's backup settings say, and
 // PostgreSQL destinations through pgdest.
 func NewEngine(opts EngineOptions) (*qluster.Engine, error) {
 	if opts.Store == nil || opts.DataDir == "" {
@@ -49,7 +58,7 @@ func NewEngine(opts EngineOptions) (*qluster.Engine, error) {
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return nil, err
 	}
-	sources := openSource(opts.CustomSource)
+	sources := openSource(opts)
 	return qluster.New(&qluster.Config{
 		Store: opts.Store,
 		Queue: opts.Store.Queue(),
@@ -66,7 +75,7 @@ func NewEngine(opts EngineOptions) (*qluster.Engine, error) {
 				}
 				return s3blob.Open(ctx, b.BackupS3Bucket, o)
 			case qluster.BackupTypeGs:
-				return gcsblob.Open(ctx, b.BackupGSBucket, &gcsblob.Options{ServiceAccountKey: b.BackupGSServiceAccountKey})
+				return gcsblob.Open(ctx, b.BackupGSBucket, &gcsblob.Options{ServiceAccountKey: b.BackupGSServiceAccountKey, Endpoint: opts.GCSEndpoint})
 			}
 			return nil, fmt.Errorf("%w: unknown backup_type %q", qluster.ErrConnection, b.BackupType)
 		},

@@ -35,17 +35,33 @@ var fakeGCSServer = &program{
 // fails t.
 func GCS(t testing.TB) (endpoint string) {
 	t.Helper()
+	return "http://" + startGCS(t, func(addr string) string { return addr })
+}
+
+// GCSBehind is GCS reached through p: it starts fake-gcs-server, points p
+// at it and returns p's endpoint, which is also the server's public host (so
+// that the XML API answers requests sent to p). Cutting p's connections
+// then cuts the client's downloads.
+func GCSBehind(t testing.TB, p *Proxy) (endpoint string) {
+	t.Helper()
+	p.SetTarget(startGCS(t, func(string) string { return p.Addr() }))
+	return "http://" + p.Addr()
+}
+
+// startGCS starts fake-gcs-server and returns its address; publicHost
+// gives its public host from that address.
+func startGCS(t testing.TB, publicHost func(addr string) string) (addr string) {
+	t.Helper()
 	bin := fakeGCSServer.binary(t)
-	addr := startServer(t, bin, func(port int) []string {
+	return startServer(t, bin, func(port int) []string {
 		return []string{
 			"-scheme", "http", "-host", "127.0.0.1", "-port", strconv.Itoa(port),
 			"-backend", "memory", "-log-level", "warn",
 			// XML API requests (reads, signed URLs) are told apart by their
 			// Host; the default is storage.googleapis.com.
-			"-public-host", "127.0.0.1:" + strconv.Itoa(port),
+			"-public-host", publicHost("127.0.0.1:" + strconv.Itoa(port)),
 		}
 	}, answersHTTP("/storage/v1/b"))
-	return "http://" + addr
 }
 
 // GCSServiceAccountEmail is the client_email of the keys GCSServiceAccount

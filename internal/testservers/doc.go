@@ -39,4 +39,40 @@
 // versitygw's posix backend keeps object metadata in extended attributes,
 // which the temporary directory's filesystem must support (ext4, xfs,
 // btrfs and tmpfs do).
+//
+// # Dropbox
+//
+// Dropbox fakes the part of the Dropbox API v2 that sources/dropboxsource
+// calls, in process and in memory: the RPC host (files/list_folder, with
+// files/list_folder/continue, files/get_metadata, files/delete_v2) and the
+// content host (files/download), two HTTP servers on 127.0.0.1:0. Point
+// dropboxsource.Options.BaseURL and ContentURL (or the server's
+// EngineOptions.DropboxBaseURL and DropboxContentURL) at BaseURL and
+// ContentURL, and use Token as the access token:
+//
+//	dbx := testservers.Dropbox(t)
+//	dbx.Put("/in/a.csv", "id,qty\n1,5\n") // creates /in
+//	src, err := dropboxsource.New(ctx, dbx.Token(), &dropboxsource.Options{
+//		Folder: "/in", BaseURL: dbx.BaseURL(), ContentURL: dbx.ContentURL()})
+//
+// It is strict about requests: each must have the method, path, headers
+// (a bearer token; Content-Type application/json and a JSON body for RPC
+// endpoints; for a download no body and the argument in an
+// HTTP-header-safe Dropbox-API-Arg header) and JSON argument (documented
+// fields only, paths matching the documented pattern) that the API
+// documents; anything else is answered 400 with a text body, as Dropbox
+// does, and fails the test. Well-formed requests are answered with the
+// documented shapes: FileMetadata and FolderMetadata entries (with rev,
+// content_hash and server_modified), pages with a cursor (SetPageSize),
+// Dropbox-API-Result on downloads, 401 invalid_access_token for any token
+// but Token, and 409 endpoint errors such as path/not_found (a missing
+// folder or file), path/not_folder, path/not_file, path_lookup/not_found
+// and a conflict when delete_v2's parent_rev is not the file's rev. Paths
+// compare without case and may be ids; folders keep the case they were
+// made with. Tests inspect the requests with Calls, Endpoints and LastArg,
+// and script failures with FailNext (DropboxEndpointError,
+// DropboxTooManyRequests, DropboxServerError), ResetCursors and
+// SetDownloadFunc; DropboxBehind puts the content host behind a Proxy to
+// cut downloads mid-way. It does not list recursively, keep old revisions,
+// upload, or know namespaces.
 package testservers

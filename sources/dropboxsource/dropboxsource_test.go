@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/openqluster/qluster-go/internal/testservers"
 	"github.com/openqluster/qluster-go/qluster"
 	"github.com/openqluster/qluster-go/qlustertest"
 	"github.com/openqluster/qluster-go/sources/dropboxsource"
@@ -25,19 +26,19 @@ const folder = "/Exports/Daily"
 
 // setup starts a fake Dropbox with the folder and a Source over it;
 // opts adds to the options.
-func setup(t *testing.T, opts *dropboxsource.Options) (*fakeDropbox, *dropboxsource.Source) {
+func setup(t *testing.T, opts *dropboxsource.Options) (*testservers.DropboxServer, *dropboxsource.Source) {
 	t.Helper()
-	f := newFakeDropbox(t)
-	f.mkdir(folder)
+	f := testservers.Dropbox(t)
+	f.MkdirAll(folder)
 	o := dropboxsource.Options{}
 	if opts != nil {
 		o = *opts
 	}
-	o.BaseURL, o.ContentURL = f.baseURL(), f.contentURL()
+	o.BaseURL, o.ContentURL = f.BaseURL(), f.ContentURL()
 	if o.Folder == "" {
 		o.Folder = "exports/daily/" // no leading slash, a trailing one, another case
 	}
-	src, err := dropboxsource.New(t.Context(), f.token, &o)
+	src, err := dropboxsource.New(t.Context(), f.Token(), &o)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, src.Close()) })
 	return f, src
@@ -68,28 +69,28 @@ func TestSourceConformance(t *testing.T) {
 	t.Parallel()
 	qlustertest.RunSourceTests(t, func(t *testing.T) (qluster.Source, func(key, content string)) {
 		f, src := setup(t, nil)
-		return src, func(key, content string) { f.put(folder+"/"+key, []byte(content)) }
+		return src, func(key, content string) { f.Put(folder+"/"+key, content) }
 	})
 }
 
 func TestListShapes(t *testing.T) {
 	t.Parallel()
 	f, src := setup(t, nil)
-	a := f.put(folder+"/a.csv", []byte("1,2\n"))
-	f.put(folder+"/sub/deep.csv", []byte("x"))
-	f.put("/Exports/elsewhere.csv", []byte("y"))
+	a := f.Put(folder+"/a.csv", "1,2\n")
+	f.Put(folder+"/sub/deep.csv", "x")
+	f.Put("/Exports/elsewhere.csv", "y")
 
 	files, err := src.List(t.Context())
 	require.NoError(t, err)
 	require.Len(t, files, 1, "files only, not folders, not subfolders: %v", files)
-	require.Equal(t, qluster.RemoteFile{Key: "a.csv", Size: 4, ModTime: a.modified, ETag: contentHash(a.content)}, files[0])
+	require.Equal(t, qluster.RemoteFile{Key: "a.csv", Size: 4, ModTime: a.Modified, ETag: a.ContentHash}, files[0])
 
 	require.Equal(t, map[string]any{
 		"path":                           "/exports/daily",
 		"recursive":                      false,
 		"include_deleted":                false,
 		"include_non_downloadable_files": false,
-	}, f.lastArg("files/list_folder"))
+	}, f.LastArg("files/list_folder"))
 
 	// A key may name a file below the folder.
 	require.Equal(t, "x", read(t, src, "sub/deep.csv"))
@@ -105,27 +106,27 @@ func TestListShapes(t *testing.T) {
 func TestListPages(t *testing.T) {
 	t.Parallel()
 	f, src := setup(t, nil)
-	f.pageSize = 2
+	f.SetPageSize(2)
 	for i := range 5 {
-		f.put(fmt.Sprintf("%s/f%d.csv", folder, i), []byte("x"))
+		f.Put(fmt.Sprintf("%s/f%d.csv", folder, i), "x")
 	}
 	require.Equal(t, []string{"f0.csv", "f1.csv", "f2.csv", "f3.csv", "f4.csv"}, keys(t, src))
-	require.Equal(t, []string{"files/list_folder", "files/list_folder/continue", "files/list_folder/continue"}, f.endpoints())
-	require.NotEmpty(t, f.lastArg("files/list_folder/continue")["cursor"])
+	require.Equal(t, []string{"files/list_folder", "files/list_folder/continue", "files/list_folder/continue"}, f.Endpoints())
+	require.NotEmpty(t, f.LastArg("files/list_folder/continue")["cursor"])
 }
 
 func TestListCursorReset(t *testing.T) {
 	t.Parallel()
 	f, src := setup(t, nil)
-	f.pageSize = 1
-	f.put(folder+"/a.csv", []byte("a"))
-	f.put(folder+"/b.csv", []byte("b"))
+	f.SetPageSize(1)
+	f.Put(folder+"/a.csv", "a")
+	f.Put(folder+"/b.csv", "b")
 
-	f.resets = 1 // the listing starts over once
+	f.ResetCursors(1) // the listing starts over once
 	require.Equal(t, []string{"a.csv", "b.csv"}, keys(t, src))
-	require.Equal(t, []string{"files/list_folder", "files/list_folder/continue", "files/list_folder", "files/list_folder/continue"}, f.endpoints())
+	require.Equal(t, []string{"files/list_folder", "files/list_folder/continue", "files/list_folder", "files/list_folder/continue"}, f.Endpoints())
 
-	f.resets = 2 // but not twice
+	f.ResetCursors(2) // but not twice
 	_, err := src.List(t.Context())
 	var apiErr *dropboxsource.APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -134,15 +135,15 @@ func TestListCursorReset(t *testing.T) {
 
 func TestRootFolder(t *testing.T) {
 	t.Parallel()
-	f := newFakeDropbox(t)
-	f.put("/top.csv", []byte("t"))
+	f := testservers.Dropbox(t)
+	f.Put("/top.csv", "t")
 	for _, root := range []string{"", "/"} {
-		src, err := dropboxsource.New(t.Context(), f.token, &dropboxsource.Options{Folder: root, BaseURL: f.baseURL(), ContentURL: f.contentURL()})
+		src, err := dropboxsource.New(t.Context(), f.Token(), &dropboxsource.Options{Folder: root, BaseURL: f.BaseURL(), ContentURL: f.ContentURL()})
 		require.NoError(t, err)
 		require.Equal(t, []string{"top.csv"}, keys(t, src))
-		require.Equal(t, "", f.lastArg("files/list_folder")["path"], "the root is \"\" in the API")
+		require.Equal(t, "", f.LastArg("files/list_folder")["path"], "the root is \"\" in the API")
 		require.Equal(t, "t", read(t, src, "top.csv"))
-		require.Equal(t, "/top.csv", f.lastArg("files/download")["path"])
+		require.Equal(t, "/top.csv", f.LastArg("files/download")["path"])
 		require.NoError(t, src.Close())
 	}
 }
@@ -151,10 +152,10 @@ func TestDownloadArgIsHeaderSafe(t *testing.T) {
 	t.Parallel()
 	f, src := setup(t, nil)
 	key := "données 数据 😀 \u007f.csv"
-	f.put(folder+"/"+key, []byte("unicode"))
+	f.Put(folder+"/"+key, "unicode")
 	require.Equal(t, []string{key}, keys(t, src), "names come back decoded")
 	require.Equal(t, "unicode", read(t, src, key)) // the fake refuses non-ASCII header bytes
-	require.Equal(t, "/exports/daily/"+key, f.lastArg("files/download")["path"])
+	require.Equal(t, "/exports/daily/"+key, f.LastArg("files/download")["path"])
 }
 
 func TestErrors(t *testing.T) {
@@ -163,9 +164,9 @@ func TestErrors(t *testing.T) {
 
 	t.Run("BadToken", func(t *testing.T) {
 		t.Parallel()
-		f := newFakeDropbox(t)
-		f.put(folder+"/a.csv", []byte("a"))
-		src, err := dropboxsource.New(ctx, "expired", &dropboxsource.Options{Folder: folder, BaseURL: f.baseURL(), ContentURL: f.contentURL()})
+		f := testservers.Dropbox(t)
+		f.Put(folder+"/a.csv", "a")
+		src, err := dropboxsource.New(ctx, "expired", &dropboxsource.Options{Folder: folder, BaseURL: f.BaseURL(), ContentURL: f.ContentURL()})
 		require.NoError(t, err, "New does no I/O")
 		_, err = src.List(ctx)
 		require.ErrorIs(t, err, qluster.ErrAccessDenied)
@@ -176,7 +177,7 @@ func TestErrors(t *testing.T) {
 		_, err = src.Open(ctx, "a.csv")
 		require.ErrorIs(t, err, qluster.ErrAccessDenied)
 		require.ErrorIs(t, src.Delete(ctx, "a.csv"), qluster.ErrAccessDenied)
-		require.NotNil(t, f.file(folder+"/a.csv"))
+		require.True(t, f.Exists(folder+"/a.csv"))
 	})
 
 	t.Run("MissingFolder", func(t *testing.T) {
@@ -193,7 +194,7 @@ func TestErrors(t *testing.T) {
 	t.Run("FolderIsAFile", func(t *testing.T) {
 		t.Parallel()
 		f, src := setup(t, &dropboxsource.Options{Folder: "/file.csv"})
-		f.put("/file.csv", []byte("x"))
+		f.Put("/file.csv", "x")
 		_, err := src.List(ctx)
 		require.ErrorIs(t, err, qluster.ErrPathNotFound)
 	})
@@ -209,8 +210,8 @@ func TestErrors(t *testing.T) {
 	t.Run("RestrictedContent", func(t *testing.T) {
 		t.Parallel()
 		f, src := setup(t, nil)
-		f.put(folder+"/a.csv", []byte("a"))
-		f.fail("files/download", func(w http.ResponseWriter) { apiError(w, "path", "restricted_content") })
+		f.Put(folder+"/a.csv", "a")
+		f.FailNext("files/download", testservers.DropboxEndpointError("path", "restricted_content"))
 		_, err := src.Open(ctx, "a.csv")
 		require.ErrorIs(t, err, qluster.ErrAccessDenied)
 	})
@@ -218,7 +219,7 @@ func TestErrors(t *testing.T) {
 	t.Run("RateLimited", func(t *testing.T) {
 		t.Parallel()
 		f, src := setup(t, nil)
-		f.fail("files/list_folder", rateLimited)
+		f.FailNext("files/list_folder", testservers.DropboxTooManyRequests(3))
 		_, err := src.List(ctx)
 		require.ErrorIs(t, err, qluster.ErrConnection)
 		var apiErr *dropboxsource.APIError
@@ -231,7 +232,7 @@ func TestErrors(t *testing.T) {
 	t.Run("ServerError", func(t *testing.T) {
 		t.Parallel()
 		f, src := setup(t, nil)
-		f.fail("files/list_folder", serverError)
+		f.FailNext("files/list_folder", testservers.DropboxServerError)
 		_, err := src.List(ctx)
 		require.ErrorIs(t, err, qluster.ErrConnection)
 		var apiErr *dropboxsource.APIError
@@ -243,7 +244,7 @@ func TestErrors(t *testing.T) {
 	t.Run("BadRequest", func(t *testing.T) {
 		t.Parallel()
 		f, src := setup(t, nil)
-		f.fail("files/list_folder", func(w http.ResponseWriter) {
+		f.FailNext("files/list_folder", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = io.WriteString(w, `Error in call to API function "files/list_folder": request body: unknown field 'x'`)
@@ -277,19 +278,19 @@ func TestErrors(t *testing.T) {
 // of the file, then drops the connection. With contentLength the headers
 // announce the full length; without, the body is delimited by the close
 // (as HTTP/1.1 allows), so only the size in Dropbox-API-Result tells.
-func hijackAfter(n int, contentLength bool) func(w http.ResponseWriter, r *http.Request, f *fakeFile) {
-	return func(w http.ResponseWriter, _ *http.Request, f *fakeFile) {
+func hijackAfter(n int, contentLength bool) func(w http.ResponseWriter, r *http.Request, f testservers.DropboxFile) {
+	return func(w http.ResponseWriter, _ *http.Request, f testservers.DropboxFile) {
 		conn, buf, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			panic(err)
 		}
 		defer func() { _ = conn.Close() }()
-		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nDropbox-API-Result: %s\r\n", headerSafe(fileMetadata(f)))
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nDropbox-API-Result: %s\r\n", f.APIResult())
 		if contentLength {
-			fmt.Fprintf(buf, "Content-Length: %d\r\n", len(f.content))
+			fmt.Fprintf(buf, "Content-Length: %d\r\n", len(f.Content))
 		}
 		fmt.Fprintf(buf, "Connection: close\r\n\r\n")
-		_, _ = buf.Write(f.content[:n])
+		_, _ = buf.WriteString(f.Content[:n])
 		_ = buf.Flush()
 	}
 }
@@ -301,8 +302,8 @@ func TestConnectionCutMidDownload(t *testing.T) {
 			t.Parallel()
 			f, src := setup(t, nil)
 			content := strings.Repeat("a line of a large file\n", 50_000)
-			f.put(folder+"/big.csv", []byte(content))
-			f.downloadFunc = hijackAfter(len(content)/3, contentLength)
+			f.Put(folder+"/big.csv", content)
+			f.SetDownloadFunc(hijackAfter(len(content)/3, contentLength))
 
 			rc, err := src.Open(t.Context(), "big.csv")
 			require.NoError(t, err)
@@ -324,10 +325,10 @@ func TestConnectionCutMidDownload(t *testing.T) {
 
 // stall answers a download with its headers and part of the body, then
 // waits (without closing) until the client goes away.
-func stall(w http.ResponseWriter, r *http.Request, f *fakeFile) {
-	w.Header().Set("Dropbox-API-Result", headerSafe(fileMetadata(f)))
-	w.Header().Set("Content-Length", fmt.Sprint(len(f.content)))
-	_, _ = w.Write(f.content[:len(f.content)/2])
+func stall(w http.ResponseWriter, r *http.Request, f testservers.DropboxFile) {
+	w.Header().Set("Dropbox-API-Result", f.APIResult())
+	w.Header().Set("Content-Length", fmt.Sprint(len(f.Content)))
+	_, _ = io.WriteString(w, f.Content[:len(f.Content)/2])
 	_ = http.NewResponseController(w).Flush()
 	<-r.Context().Done()
 }
@@ -335,8 +336,8 @@ func stall(w http.ResponseWriter, r *http.Request, f *fakeFile) {
 func TestStalledDownloadTimesOut(t *testing.T) {
 	t.Parallel()
 	f, src := setup(t, &dropboxsource.Options{Timeout: 300 * time.Millisecond})
-	f.put(folder+"/a.csv", []byte(strings.Repeat("x", 100_000)))
-	f.downloadFunc = stall
+	f.Put(folder+"/a.csv", strings.Repeat("x", 100_000))
+	f.SetDownloadFunc(stall)
 	rc, err := src.Open(t.Context(), "a.csv")
 	require.NoError(t, err)
 	defer func() { require.NoError(t, rc.Close()) }()
@@ -350,13 +351,13 @@ func TestStalledDownloadTimesOut(t *testing.T) {
 func TestStalledHeadersTimeOut(t *testing.T) {
 	t.Parallel()
 	f, src := setup(t, &dropboxsource.Options{Timeout: 300 * time.Millisecond})
-	f.put(folder+"/a.csv", []byte("a"))
-	f.downloadFunc = func(_ http.ResponseWriter, r *http.Request, _ *fakeFile) { <-r.Context().Done() }
+	f.Put(folder+"/a.csv", "a")
+	f.SetDownloadFunc(func(_ http.ResponseWriter, r *http.Request, _ testservers.DropboxFile) { <-r.Context().Done() })
 	_, err := src.Open(t.Context(), "a.csv")
 	require.ErrorIs(t, err, qluster.ErrConnection)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 
-	f.fail("files/list_folder", func(http.ResponseWriter) { time.Sleep(time.Second) })
+	f.FailNext("files/list_folder", func(http.ResponseWriter, *http.Request) { time.Sleep(time.Second) })
 	_, err = src.List(t.Context())
 	require.ErrorIs(t, err, qluster.ErrConnection)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
@@ -366,7 +367,7 @@ func TestSlowReaderIsNotAStalledDownload(t *testing.T) {
 	t.Parallel()
 	f, src := setup(t, &dropboxsource.Options{Timeout: 200 * time.Millisecond})
 	content := strings.Repeat("0123456789", 10_000)
-	f.put(folder+"/a.csv", []byte(content))
+	f.Put(folder+"/a.csv", content)
 	rc, err := src.Open(t.Context(), "a.csv")
 	require.NoError(t, err)
 	defer func() { require.NoError(t, rc.Close()) }()
@@ -389,8 +390,8 @@ func TestSlowReaderIsNotAStalledDownload(t *testing.T) {
 func TestOpenContextGovernsBody(t *testing.T) {
 	t.Parallel()
 	f, src := setup(t, nil)
-	f.put(folder+"/a.csv", []byte(strings.Repeat("x", 100_000)))
-	f.downloadFunc = stall
+	f.Put(folder+"/a.csv", strings.Repeat("x", 100_000))
+	f.SetDownloadFunc(stall)
 	ctx, cancel := context.WithCancel(t.Context())
 	rc, err := src.Open(ctx, "a.csv")
 	require.NoError(t, err)
@@ -408,47 +409,49 @@ func TestDelete(t *testing.T) {
 	t.Run("SendsTheRevRead", func(t *testing.T) {
 		t.Parallel()
 		f, src := setup(t, nil)
-		listed := f.put(folder+"/listed.csv", []byte("l"))
+		listed := f.Put(folder+"/listed.csv", "l")
 		require.Equal(t, []string{"listed.csv"}, keys(t, src))
 		require.NoError(t, src.Delete(ctx, "listed.csv"))
-		require.Equal(t, map[string]any{"path": "/exports/daily/listed.csv", "parent_rev": listed.rev}, f.lastArg("files/delete_v2"))
-		require.Nil(t, f.file(folder+"/listed.csv"))
-		require.NotContains(t, f.endpoints(), "files/get_metadata")
+		require.Equal(t, map[string]any{"path": "/exports/daily/listed.csv", "parent_rev": listed.Rev}, f.LastArg("files/delete_v2"))
+		require.False(t, f.Exists(folder+"/listed.csv"))
+		require.NotContains(t, f.Endpoints(), "files/get_metadata")
 	})
 
 	t.Run("ChangedFileIsKept", func(t *testing.T) {
 		t.Parallel()
 		f, src := setup(t, nil)
-		f.put(folder+"/a.csv", []byte("v1"))
+		f.Put(folder+"/a.csv", "v1")
 		require.Equal(t, "v1", read(t, src, "a.csv"))
-		f.put(folder+"/a.csv", []byte("v2, not backed up"))
+		f.Put(folder+"/a.csv", "v2, not backed up")
 		err := src.Delete(ctx, "a.csv")
 		require.ErrorIs(t, err, qluster.ErrConflict)
-		require.Equal(t, "v2, not backed up", string(f.file(folder+"/a.csv").content))
+		kept, ok := f.File(folder + "/a.csv")
+		require.True(t, ok)
+		require.Equal(t, "v2, not backed up", kept.Content)
 		// Once read again, it goes.
 		require.Equal(t, "v2, not backed up", read(t, src, "a.csv"))
 		require.NoError(t, src.Delete(ctx, "A.CSV"), "keys compare without case")
-		require.Nil(t, f.file(folder+"/a.csv"))
+		require.False(t, f.Exists(folder+"/a.csv"))
 	})
 
 	t.Run("UnseenKeyAsksForItsRev", func(t *testing.T) {
 		t.Parallel()
 		f, src := setup(t, nil)
-		file := f.put(folder+"/unseen.csv", []byte("u"))
+		file := f.Put(folder+"/unseen.csv", "u")
 		require.NoError(t, src.Delete(ctx, "unseen.csv"))
-		require.Equal(t, []string{"files/get_metadata", "files/delete_v2"}, f.endpoints())
-		require.Equal(t, map[string]any{"path": "/exports/daily/unseen.csv"}, f.lastArg("files/get_metadata"))
-		require.Equal(t, file.rev, f.lastArg("files/delete_v2")["parent_rev"])
-		require.Nil(t, f.file(folder+"/unseen.csv"))
+		require.Equal(t, []string{"files/get_metadata", "files/delete_v2"}, f.Endpoints())
+		require.Equal(t, map[string]any{"path": "/exports/daily/unseen.csv"}, f.LastArg("files/get_metadata"))
+		require.Equal(t, file.Rev, f.LastArg("files/delete_v2")["parent_rev"])
+		require.False(t, f.Exists(folder+"/unseen.csv"))
 	})
 
 	t.Run("NeverAFolder", func(t *testing.T) {
 		t.Parallel()
 		f, src := setup(t, nil)
-		f.put(folder+"/sub/inside.csv", []byte("i"))
+		f.Put(folder+"/sub/inside.csv", "i")
 		require.Error(t, src.Delete(ctx, "sub"))
-		require.NotNil(t, f.file(folder+"/sub/inside.csv"))
-		require.NotContains(t, f.endpoints(), "files/delete_v2")
+		require.True(t, f.Exists(folder+"/sub/inside.csv"))
+		require.NotContains(t, f.Endpoints(), "files/delete_v2")
 	})
 
 	t.Run("Missing", func(t *testing.T) {
@@ -456,20 +459,18 @@ func TestDelete(t *testing.T) {
 		f, src := setup(t, nil)
 		require.NoError(t, src.Delete(ctx, "never.csv"))
 		// Listed, then deleted by someone else.
-		f.put(folder+"/gone.csv", []byte("g"))
+		f.Put(folder+"/gone.csv", "g")
 		require.Equal(t, []string{"gone.csv"}, keys(t, src))
-		f.mu.Lock()
-		delete(f.files, "/exports/daily/gone.csv")
-		f.mu.Unlock()
+		require.True(t, f.Remove("/exports/daily/gone.csv"))
 		require.NoError(t, src.Delete(ctx, "gone.csv"))
 	})
 
 	t.Run("TooManyWrites", func(t *testing.T) {
 		t.Parallel()
 		f, src := setup(t, nil)
-		f.put(folder+"/a.csv", []byte("a"))
+		f.Put(folder+"/a.csv", "a")
 		require.Equal(t, []string{"a.csv"}, keys(t, src))
-		f.fail("files/delete_v2", func(w http.ResponseWriter) { apiError(w, "too_many_write_operations") })
+		f.FailNext("files/delete_v2", testservers.DropboxEndpointError("too_many_write_operations"))
 		err := src.Delete(ctx, "a.csv")
 		var apiErr *dropboxsource.APIError
 		require.ErrorAs(t, err, &apiErr)
@@ -499,10 +500,10 @@ func TestCloseEndsTheSource(t *testing.T) {
 
 func TestNewFromDataSource(t *testing.T) {
 	t.Parallel()
-	f := newFakeDropbox(t)
-	f.put("/Drop/x.csv", []byte("x"))
-	ds := &qluster.DataSource{DropboxAccessToken: f.token, DropboxFolder: "/Drop", ConnectionTimeout: 5}
-	src, err := dropboxsource.NewFromDataSource(t.Context(), ds, &dropboxsource.Options{BaseURL: f.baseURL(), ContentURL: f.contentURL()})
+	f := testservers.Dropbox(t)
+	f.Put("/Drop/x.csv", "x")
+	ds := &qluster.DataSource{DropboxAccessToken: f.Token(), DropboxFolder: "/Drop", ConnectionTimeout: 5}
+	src, err := dropboxsource.NewFromDataSource(t.Context(), ds, &dropboxsource.Options{BaseURL: f.BaseURL(), ContentURL: f.ContentURL()})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, src.Close()) }()
 	require.Equal(t, []string{"x.csv"}, keys(t, src))

@@ -98,8 +98,10 @@ func (e *Engine) ReceiveUpload(ctx context.Context, storedItemID int64, body io.
 	})
 }
 
-// Publish routes a stored item whose bytes are in backup storage: it checks
-// for a duplicate and queues the file. Publishing twice queues it once.
+// Publish routes a stored item whose bytes are in backup storage: it signs
+// an item uploaded through a signed URL (compressing and encrypting what the
+// client sent as the dataset says), checks for a duplicate and queues the
+// file. Publishing twice queues it once.
 func (e *Engine) Publish(ctx context.Context, storedItemID int64) (*StoredItem, error) {
 	it, err := e.store.GetStoredItem(ctx, storedItemID)
 	if err != nil {
@@ -309,7 +311,10 @@ func (c *closeBoth) Close() error {
 	return err
 }
 
-// signStoredItem computes the signature of a stored item uploaded straight to backup storage.
+// signStoredItem computes the signature of a stored item uploaded straight
+// to backup storage. A client writes the bytes through a pre-signed URL as
+// they are (see SignUpload); when they are not kept as the dataset says
+// (compressed, encrypted), they are sealed now, as every other backup is.
 func (e *Engine) signStoredItem(ctx context.Context, ds *Dataset, it *StoredItem) (*StoredItem, error) {
 	rc, err := e.OpenFile(ctx, it)
 	if err != nil {
@@ -319,6 +324,9 @@ func (e *Engine) signStoredItem(ctx context.Context, ds *Dataset, it *StoredItem
 		return nil, err
 	}
 	defer rc.Close()
+	if it.CompressionTypeOfBackupData != ds.CompressionTypeOfBackupData || it.IsBackupEncrypted != ds.EncryptRawDataDuringBackup {
+		return e.sealUpload(ctx, ds, it, rc)
+	}
 	h := sha256.New()
 	if _, err := io.Copy(h, rc); err != nil {
 		return nil, err
@@ -328,6 +336,77 @@ func (e *Engine) signStoredItem(ctx context.Context, ds *Dataset, it *StoredItem
 		s.Signature = sig
 		return nil
 	})
+}
+
+// sealUpload rewrites the bytes of a stored item, read from plain, to
+// backup storage compressed and encrypted as the dataset says, under the key
+// that says so, records them and their signature, and deletes the object they
+// were read from, so that no plain copy of the file stays behind.
+func (e *Engine) sealUpload(ctx context.Context, ds *Dataset, it *StoredItem, plain io.Reader) (*StoredItem, error) {
+	sig, enc, key, err := e.backupFile(ctx, ds, it, plain)
+	if err != nil {
+		return nil, fmt.Errorf("back up %s: %w", it.Key, err)
+	}
+	sealed, err := e.store.UpdateStoredItem(ctx, it.ID, func(s *StoredItem) error {
+		s.BackupSettingsID, s.BackupKey, s.Signature = ds.BackupSettingsID, key, sig
+		s.CompressionTypeOfBackupData, s.IsBackupEncrypted = enc.Compression, enc.RecipientPublicKey != ""
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			// Deleted meanwhile: so is the file.
+			e.deleteBackup(context.WithoutCancel(ctx), ds.BackupSettingsID, key)
+		}
+		return nil, err
+	}
+	if key != it.BackupKey || !sameID(ds.BackupSettingsID, it.BackupSettingsID) {
+		e.deleteBackup(context.WithoutCancel(ctx), it.BackupSettingsID, it.BackupKey)
+	}
+	return sealed, nil
+}
+
+// deleteBackup deletes an object that no stored item refers to any more; a
+// failure only leaves it behind, and is logged.
+func (e *Engine) deleteBackup(ctx context.Context, backupSettingsID *int64, key string) {
+	b, _, err := e.backupOf(ctx, backupSettingsID)
+	if err == nil {
+		err = b.Delete(ctx, key)
+	}
+	if err != nil {
+		e.log.Warn("could not delete a backup object no stored item refers to", "key", key, "err", err)
+	}
+}
+
+func sameID(a, b *int64) bool {
+	return a == b || a != nil && b != nil && *a == *b
+}
+
+// DeleteUpload deletes a stored item that was never published: one created
+// for an upload through a signed URL whose bytes never arrived, or arrived
+// and were never published. The object its bytes went to, if any, is
+// deleted first, so that no file outlives its record (a client still holding
+// the pre-signed URL may write it again until the URL expires: nothing
+// reads it). A published item, or a member of an archive, is refused with a
+// *ConflictError: its file belongs to the dataset (to drop its rows, ignore
+// the file). A missing item is an error matching ErrNotFound.
+func (e *Engine) DeleteUpload(ctx context.Context, storedItemID int64) error {
+	it, err := e.store.GetStoredItem(ctx, storedItemID)
+	if err != nil {
+		return err
+	}
+	if it.Signature != "" || it.DuplicateOfID != nil || it.IsIngested || it.ParentID != nil {
+		return &ConflictError{Msg: fmt.Sprintf("stored item %d holds a published file; to drop its rows, PATCH it with ignore_file", it.ID)}
+	}
+	if it.BackupKey != "" {
+		b, _, err := e.backupOf(ctx, it.BackupSettingsID)
+		if err != nil {
+			return err
+		}
+		if err := b.Delete(ctx, it.BackupKey); err != nil {
+			return fmt.Errorf("delete the backup of stored item %d: %w", it.ID, err)
+		}
+	}
+	return e.store.DeleteStoredItem(ctx, it.ID)
 }
 
 // handleFile routes a stored item: to training while its dataset has no
@@ -453,8 +532,8 @@ func (e *Engine) queueIngestion(ctx context.Context, ds *Dataset, it *StoredItem
 }
 
 // SignUpload prepares a stored item for a direct upload to its dataset's
-// backup storage: it fixes the object's key (the bytes are stored as sent:
-// no compression, no encryption, since the client writes them itself) and
+// backup storage: it fixes the object's key (the client writes the bytes as
+// they are: Publish compresses and encrypts them as the dataset says) and
 // returns a pre-signed URL. The backup storage must be a SignedUploader.
 func (e *Engine) SignUpload(ctx context.Context, storedItemID int64, expires time.Time) (*SignedUpload, error) {
 	it, err := e.store.GetStoredItem(ctx, storedItemID)

@@ -231,16 +231,18 @@ func (s *Server) GetStoredItems(ctx context.Context, req GetStoredItemsRequestOb
 	return toList[GetStoredItems200JSONResponse](page, filters, "Stored items", nil)
 }
 
-// DeleteStoredItem deletes a stored item whose upload never completed.
+// DeleteStoredItem deletes a stored item whose upload never completed (never
+// published), and the object its bytes went to.
 func (s *Server) DeleteStoredItem(ctx context.Context, req DeleteStoredItemRequestObject) (DeleteStoredItemResponseObject, error) {
+	e, err := s.engineOr()
+	if err != nil {
+		return nil, err
+	}
 	it, err := s.visibleStoredItem(ctx, int64(req.StoredItemId))
 	if err != nil {
 		return nil, err
 	}
-	if it.BackupKey != "" {
-		return nil, &qluster.ConflictError{Msg: fmt.Sprintf("stored item %d holds a file; to drop its rows, PATCH it with ignore_file", it.ID)}
-	}
-	if err := s.store.DeleteStoredItem(ctx, it.ID); err != nil {
+	if err := e.DeleteUpload(ctx, it.ID); err != nil {
 		return nil, err
 	}
 	return DeleteStoredItem200JSONResponse{Result: "stored item " + strconv.FormatInt(it.ID, 10) + " deleted"}, nil

@@ -42,8 +42,9 @@ type Store interface {
 	CreateIngestionJob(ctx context.Context, j *IngestionJob) (*IngestionJob, error)
 	// IngestionJobOfStoredItem returns the ingestion job of a stored item, or nil.
 	IngestionJobOfStoredItem(ctx context.Context, storedItemID int64) (*IngestionJob, error)
-	// StoredItemsToIngest lists a dataset's files that are neither
-	// duplicates nor ignored and have no ingestion job yet, oldest first.
+	// StoredItemsToIngest lists a dataset's files that waited for its table
+	// (routed while it had none), are neither duplicates nor ignored, and
+	// have no ingestion job yet, oldest first.
 	StoredItemsToIngest(ctx context.Context, datasetID int64) ([]StoredItem, error)
 
 	GetIngestionJob(ctx context.Context, id int64) (*IngestionJob, error)

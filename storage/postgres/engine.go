@@ -506,9 +506,11 @@ func (s *Store) IngestionJobOfStoredItem(ctx context.Context, storedItemID int64
 	return &got[0], nil
 }
 
-// StoredItemsToIngest lists a dataset's files that are neither duplicates nor
-// ignored nor archives split into members, whose bytes are backed up, and
-// that have no ingestion job yet.
+// StoredItemsToIngest lists a dataset's files that waited for its table:
+// routed while it had none (they have a training data item), neither
+// duplicates nor ignored nor archives split into members, with no ingestion
+// job yet. A file not routed yet is left to its own routing, which splits
+// an archive before anything loads it.
 func (s *Store) StoredItemsToIngest(ctx context.Context, datasetID int64) ([]qluster.StoredItem, error) {
 	return selectPlain[qluster.StoredItem](ctx, s, tStoredItems, []filter{
 		{"dataset_id = ?", []any{datasetID}}, {"duplicate_of_id IS NULL", nil}, {"signature IS NOT NULL", nil},
@@ -516,6 +518,7 @@ func (s *Store) StoredItemsToIngest(ctx context.Context, datasetID int64) ([]qlu
 		{"NOT EXISTS (SELECT 1 FROM ingestion_jobs j WHERE j.stored_item_id = stored_items.id)", nil},
 		// An archive split into its members is not loaded itself.
 		{"NOT EXISTS (SELECT 1 FROM stored_items c WHERE c.parent_id = stored_items.id)", nil},
+		{"EXISTS (SELECT 1 FROM training_data_items t WHERE t.stored_item_id = stored_items.id)", nil},
 	}, "")
 }
 

@@ -1,88 +1,312 @@
 package server_test
 
 import (
+	"archive/zip"
+	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/openqluster/qluster-go/client"
 	"github.com/openqluster/qluster-go/internal/testservers"
+	"github.com/openqluster/qluster-go/qluster"
+	"github.com/openqluster/qluster-go/server"
+	"github.com/openqluster/qluster-go/storage/blob/gcsblob"
+	"github.com/openqluster/qluster-go/storage/blob/s3blob"
 )
 
-// TestSensorPollsAnSFTPFolder: run-sensor-job lists a real SFTP folder,
-// takes the files that match the pattern once, deletes them after backup
-// when asked, and bad credentials raise access_denied on the data source.
-func TestSensorPollsAnSFTPFolder(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	addr, user, password, _, root := testservers.SFTP(t)
-	host, port, err := net.SplitHostPort(addr)
-	require.NoError(t, err)
-	require.NoError(t, os.MkdirAll(filepath.Join(root, "in"), 0o755))
-	write := func(name, content string) {
-		require.NoError(t, os.WriteFile(filepath.Join(root, "in", name), []byte(content), 0o644))
-	}
-	write("a.csv", "id,qty\n1,5\n2,6\n")
-	write("b.csv", "id,qty\n3,7\n")
-	write("notes.txt", "not data")
+// sourceKit is a real server of one source type, started on loopback for a
+// test, reached by Qluster through proxy (which can cut a download
+// part-way), with what the test needs to place files there and check them.
+type sourceKit struct {
+	// fields are the data source's connection fields, good credentials.
+	fields map[string]any
+	// badCredentials are fields that the server refuses.
+	badCredentials map[string]any
+	// engine points the engine at the server where the data source cannot.
+	engine func(*server.EngineOptions)
+	put    func(key string, content []byte)
+	exists func(key string) bool
+	proxy  *testservers.Proxy
+	// resumes is set when the source's client resumes a cut download by
+	// itself (the Cloud Storage client does): the take then succeeds
+	// without an alert.
+	resumes bool
+}
 
-	ds, _ := b.trainedDataset("polled", client.ApplyAsap)
-	body := fmt.Sprintf(`{"name":"sftp-feed","settings_model_id":%d,"dataset_id":%d,"data_source_type":"sftp","state":"active",
-		"sftp_host":%q,"sftp_port":%s,"sftp_user":%q,"sftp_password":%q,"sftp_folder":"/in","pattern":"*.csv",
-		"delete_source_file_after_backup":true}`, ds.SettingsModel.Id, ds.Id, host, port, user, password)
-	res, err := b.admin.PostDataSourceModelWithBodyWithResponse(b.ctx, "application/json", strings.NewReader(body))
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
-	src := res.JSON200
-
-	poll := func() {
-		r, err := b.admin.RunSensorJobNowWithResponse(b.ctx, src.Id)
-		require.NoError(t, err)
-		require.Equal(t, http.StatusOK, r.StatusCode(), string(r.Body))
-	}
-	items := func() []client.StoredItem {
-		r, err := b.admin.GetStoredItemsWithResponse(b.ctx, &client.GetStoredItemsParams{DataSourceModelId: &src.Id})
-		require.NoError(t, err)
-		return r.JSON200.Results
-	}
-	poll()
-	b.eventually("the two CSV files to be taken", func() bool { return len(items()) == 2 })
-	b.trainingDone(ds.Id)
-	b.ingested(ds.Id, 2)
-	require.Equal(t, 3, *b.data(ds.Id, client.GetDataParams{}).TotalRows)
-	_, err = os.Stat(filepath.Join(root, "in", "a.csv"))
-	require.True(t, os.IsNotExist(err), "deleted after backup")
-	_, err = os.Stat(filepath.Join(root, "in", "notes.txt"))
-	require.NoError(t, err, "a file the pattern does not match stays")
-
-	// A new file is taken once; what was taken is not taken again.
-	write("c.csv", "id,qty\n4,8\n")
-	poll()
-	b.eventually("the new file", func() bool { return len(items()) == 3 })
-	poll()
-	b.ingested(ds.Id, 3)
-	require.Len(t, items(), 3)
-
-	// Bad credentials: an access_denied alert on the data source.
-	patch := fmt.Sprintf(`{"id":%d,"version_id":%d,"sftp_password":"wrong"}`, src.Id, *src.VersionId)
-	p, err := b.admin.PatchDataSourceModelWithBodyWithResponse(b.ctx, src.Id, "application/json", strings.NewReader(patch))
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, p.StatusCode(), string(p.Body))
-	poll()
-	b.eventually("an access_denied alert", func() bool {
-		r, err := b.admin.GetAlertsWithResponse(b.ctx, &client.GetAlertsParams{DataSourceModelId: &src.Id})
-		require.NoError(t, err)
-		for _, a := range r.JSON200.Results {
-			if *a.AlertType == client.AlertTypeAccessDenied {
-				return true
-			}
+// sourceKits start one server of each source type that polls.
+var sourceKits = map[client.DataSourceType]func(t *testing.T) *sourceKit{
+	client.DataSourceTypeSftp:  sftpKit,
+	client.DataSourceTypeS3:    func(t *testing.T) *sourceKit { return s3Kit(t, "s3") },
+	client.DataSourceTypeMinio: func(t *testing.T) *sourceKit { return s3Kit(t, "minio") },
+	client.DataSourceTypeGs:    gcsKit,
+	client.DataSourceTypeDropbox: func(t *testing.T) *sourceKit {
+		p := testservers.NewProxy(t, "")
+		d := testservers.DropboxBehind(t, p)
+		return &sourceKit{
+			fields:         map[string]any{"dropbox_access_token": d.Token(), "dropbox_folder": "/In"},
+			badCredentials: map[string]any{"dropbox_access_token": "revoked-token"},
+			engine: func(o *server.EngineOptions) {
+				o.DropboxBaseURL, o.DropboxContentURL = d.BaseURL(), d.ContentURL()
+			},
+			put:    func(key string, content []byte) { d.Put("/In/"+key, string(content)) },
+			exists: func(key string) bool { return d.Exists("/In/" + key) },
+			proxy:  p,
 		}
-		return false
-	})
+	},
+}
+
+func sftpKit(t *testing.T) *sourceKit {
+	addr, user, password, _, root := testservers.SFTP(t)
+	p := testservers.NewProxy(t, addr)
+	host, ps, err := net.SplitHostPort(p.Addr())
+	require.NoError(t, err)
+	port, err := strconv.Atoi(ps)
+	require.NoError(t, err)
+	dir := filepath.Join(root, "in")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return &sourceKit{
+		fields: map[string]any{"sftp_host": host, "sftp_port": port, "sftp_user": user, "sftp_password": password,
+			"sftp_folder": "/in"},
+		badCredentials: map[string]any{"sftp_password": "wrong"},
+		put: func(key string, content []byte) {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, key), content, 0o644))
+		},
+		exists: func(key string) bool {
+			_, err := os.Stat(filepath.Join(dir, key))
+			return err == nil
+		},
+		proxy: p,
+	}
+}
+
+func s3Kit(t *testing.T, typ string) *sourceKit {
+	endpoint, access, secret := testservers.S3(t)
+	bucket, err := s3blob.Open(t.Context(), "incoming", &s3blob.Options{Endpoint: endpoint, AccessKey: access, SecretKey: secret, Region: "us-east-1"})
+	require.NoError(t, err)
+	t.Cleanup(func() { bucket.Close() })
+	_, err = bucket.Client().CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("incoming")})
+	require.NoError(t, err)
+	p := testservers.NewProxy(t, strings.TrimPrefix(endpoint, "http://"))
+	return &sourceKit{
+		fields: map[string]any{"s3_endpoint_url": "http://" + p.Addr(), "s3_access_key": access, "s3_secret_key": secret,
+			"s3_bucket": "incoming", "s3_prefix": "in/", "s3_region_name": "us-east-1"},
+		badCredentials: map[string]any{"s3_secret_key": "wrong" + typ},
+		put: func(key string, content []byte) {
+			_, err := bucket.Put(context.Background(), "in/"+key, bytes.NewReader(content))
+			require.NoError(t, err)
+		},
+		exists: func(key string) bool { return blobExists(t, bucket.Get, "in/"+key) },
+		proxy:  p,
+	}
+}
+
+func gcsKit(t *testing.T) *sourceKit {
+	p := testservers.NewProxy(t, "")
+	endpoint := testservers.GCSBehind(t, p)
+	key, _ := testservers.GCSServiceAccount(t, true)
+	refused, _ := testservers.GCSServiceAccount(t, false)
+	bucket, err := gcsblob.Open(t.Context(), "incoming", &gcsblob.Options{Endpoint: endpoint})
+	require.NoError(t, err)
+	t.Cleanup(func() { bucket.Close() })
+	require.NoError(t, bucket.Client().Bucket("incoming").Create(t.Context(), "qluster-test", nil))
+	return &sourceKit{
+		fields:         map[string]any{"gs_service_account_key": key, "gs_bucket": "incoming", "gs_prefix": "in/"},
+		badCredentials: map[string]any{"gs_service_account_key": refused},
+		engine:         func(o *server.EngineOptions) { o.GCSEndpoint = endpoint },
+		put: func(key string, content []byte) {
+			_, err := bucket.Put(context.Background(), "in/"+key, bytes.NewReader(content))
+			require.NoError(t, err)
+		},
+		exists:  func(key string) bool { return blobExists(t, bucket.Get, "in/"+key) },
+		proxy:   p,
+		resumes: true,
+	}
+}
+
+// blobExists reports whether get finds key.
+func blobExists(t *testing.T, get func(ctx context.Context, key string) (io.ReadCloser, error), key string) bool {
+	t.Helper()
+	rc, err := get(context.Background(), key)
+	if err == nil {
+		rc.Close()
+		return true
+	}
+	require.ErrorIs(t, err, qluster.ErrNotFound)
+	return false
+}
+
+// TestSensorTakesFilesFromEverySource: for each source type that polls, a
+// real server on loopback holds files; run-sensor-job takes the ones that
+// match the pattern once (archives expanded to the members that match
+// archive_pattern, an OpenPGP-encrypted file decrypted with the data
+// source's key), deletes them after backup, loads their rows; a download
+// cut part-way raises connection_issue and is taken again whole on the
+// retry, without a duplicate; a new file is taken once; bad credentials
+// raise access_denied on the data source.
+func TestSensorTakesFilesFromEverySource(t *testing.T) {
+	t.Parallel()
+	const passphrase = "source passphrase"
+	public, private := gpgKeyPair(t, passphrase)
+	types := make([]client.DataSourceType, 0, len(sourceKits))
+	for typ := range sourceKits {
+		types = append(types, typ)
+	}
+	slices.Sort(types)
+	for _, typ := range types {
+		t.Run(string(typ), func(t *testing.T) {
+			t.Parallel()
+			kit := sourceKits[typ](t)
+			b := setupWith(t, kit.engine)
+			ds, _ := b.trainedDataset("polled-"+string(typ), client.ApplyAsap)
+
+			fields := map[string]any{"name": "feed", "settings_model_id": ds.SettingsModel.Id, "dataset_id": ds.Id,
+				"data_source_type": typ, "state": "active", "pattern": "orders-*", "archive_pattern": "*.csv",
+				"delete_source_file_after_backup": true, "gpg_private_key": private, "gpg_passphrase": passphrase,
+				"connection_timeout": 10}
+			for k, v := range kit.fields {
+				fields[k] = v
+			}
+			res, err := b.admin.PostDataSourceModelWithBodyWithResponse(b.ctx, "application/json", jsonReader(fields))
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
+			src := res.JSON200
+
+			// The large file is cut once, part-way.
+			var large strings.Builder
+			large.WriteString("id,qty\n")
+			const largeRows = 20000
+			for i := range largeRows {
+				fmt.Fprintf(&large, "%d,%d\n", 1000+i, i%97)
+			}
+			kit.put("orders-1.csv", []byte("id,qty\n1,5\n2,6\n3,7\n"))
+			kit.put("orders-2.csv", []byte(large.String()))
+			kit.put("orders-q1.zip", zipOf(t, map[string]string{"jan.csv": "id,qty\n10,1\n11,2\n", "feb.csv": "id,qty\n12,3\n", "readme.txt": "hello"}))
+			kit.put("orders-3.csv.gpg", encryptTo(t, public, "id,qty\n20,4\n21,5\n"))
+			kit.put("notes.txt", []byte("not data"))
+			kit.proxy.CutNextAfter(100_000)
+
+			poll := func() {
+				r, err := b.admin.RunSensorJobNowWithResponse(b.ctx, src.Id)
+				require.NoError(t, err)
+				require.Equal(t, http.StatusOK, r.StatusCode(), string(r.Body))
+			}
+			topKeys := func() []string {
+				r, err := b.admin.GetStoredItemsWithResponse(b.ctx, &client.GetStoredItemsParams{DataSourceModelId: &src.Id, Limit: ptr(100)})
+				require.NoError(t, err)
+				var keys []string
+				for _, it := range r.JSON200.Results {
+					if it.ParentId == nil {
+						keys = append(keys, *it.Key)
+					}
+				}
+				slices.Sort(keys)
+				return keys
+			}
+			poll()
+			if !kit.resumes {
+				b.eventually("a connection_issue alert for the cut download", func() bool {
+					return b.sourceAlert(src.Id, client.AlertTypeConnectionIssue)
+				})
+			}
+			// The poll is retried with backoff and takes the rest, the cut file whole.
+			want := []string{"orders-1.csv", "orders-2.csv", "orders-3.csv.gpg", "orders-q1.zip"}
+			b.eventually("every matching file taken", func() bool { return slices.Equal(want, topKeys()) })
+			require.Equal(t, 1, kit.proxy.Cuts(), "the download was cut once")
+			b.trainingDone(ds.Id)
+			b.ingested(ds.Id, 5) // orders-1, orders-2, jan, feb, orders-3
+			require.Equal(t, 3+largeRows+2+1+2, *b.data(ds.Id, client.GetDataParams{}).TotalRows)
+			for _, k := range want {
+				require.False(t, kit.exists(k), "%s deleted after backup", k)
+			}
+			require.True(t, kit.exists("notes.txt"), "a file the pattern does not match stays")
+
+			// What was taken is not taken again; a new file is taken once.
+			kit.put("orders-4.csv", []byte("id,qty\n30,1\n"))
+			poll()
+			want = append(want, "orders-4.csv")
+			slices.Sort(want)
+			b.eventually("the new file", func() bool { return slices.Equal(want, topKeys()) })
+			poll()
+			b.ingested(ds.Id, 6)
+			require.Equal(t, want, topKeys())
+			require.Equal(t, 3+largeRows+2+1+2+1, *b.data(ds.Id, client.GetDataParams{}).TotalRows)
+
+			// Bad credentials: an access_denied alert on the data source.
+			patch := map[string]any{"id": src.Id, "version_id": *b.source(src.Id).VersionId}
+			for k, v := range kit.badCredentials {
+				patch[k] = v
+			}
+			p, err := b.admin.PatchDataSourceModelWithBodyWithResponse(b.ctx, src.Id, "application/json", jsonReader(patch))
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, p.StatusCode(), string(p.Body))
+			poll()
+			b.eventually("an access_denied alert", func() bool { return b.sourceAlert(src.Id, client.AlertTypeAccessDenied) })
+		})
+	}
+}
+
+// source reads a data source.
+func (b *bundle) source(id int) *client.DataSource {
+	b.t.Helper()
+	r, err := b.admin.GetDataSourceWithResponse(b.ctx, id)
+	require.NoError(b.t, err)
+	require.Equal(b.t, http.StatusOK, r.StatusCode(), string(r.Body))
+	return r.JSON200
+}
+
+// sourceAlert reports whether the data source has an alert of type typ.
+func (b *bundle) sourceAlert(sourceID int, typ client.AlertType) bool {
+	b.t.Helper()
+	r, err := b.admin.GetAlertsWithResponse(b.ctx, &client.GetAlertsParams{DataSourceModelId: &sourceID})
+	require.NoError(b.t, err)
+	for _, a := range r.JSON200.Results {
+		if *a.AlertType == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// zipOf zips files.
+func zipOf(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, content := range files {
+		w, err := zw.Create(name)
+		require.NoError(t, err)
+		_, err = w.Write([]byte(content))
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
+}
+
+// encryptTo encrypts content to the armored public key, as a binary
+// OpenPGP message.
+func encryptTo(t *testing.T, public, content string) []byte {
+	t.Helper()
+	keys, err := openpgp.ReadArmoredKeyRing(strings.NewReader(public))
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	w, err := openpgp.Encrypt(&buf, keys, nil, nil, nil)
+	require.NoError(t, err)
+	_, err = w.Write([]byte(content))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	return buf.Bytes()
 }

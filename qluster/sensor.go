@@ -104,12 +104,12 @@ func (e *Engine) handleSensor(ctx context.Context, data json.RawMessage) error {
 	if err != nil {
 		return e.sourceFailed(ctx, ds, src, err)
 	}
-	taken, err := e.store.TakenKeys(ctx, src.ID)
+	taken, err := e.store.TakenFiles(ctx, src.ID)
 	if err != nil {
 		return err
 	}
 	for _, f := range files {
-		if taken[f.Key] || !matches(src.Pattern, f.Key) {
+		if alreadyTaken(taken, f) || !matches(src.Pattern, f.Key) {
 			continue
 		}
 		if err := e.takeFile(ctx, src, source, f, timeout); err != nil {
@@ -136,8 +136,12 @@ func (e *Engine) takeFile(ctx context.Context, src *DataSource, source Source, f
 	}
 	defer rc.Close()
 	body := &guardedReader{r: rc, watch: watch, timeout: timeout}
-	if _, err := e.AddFile(ctx, AddFileParams{DataSourceID: src.ID, Name: f.Key, Body: body}); err != nil {
+	it, err := e.AddFile(ctx, AddFileParams{DataSourceID: src.ID, Name: f.Key, Body: body})
+	if err != nil {
 		return causeOf(octx, err)
+	}
+	if err := e.store.RecordTakenFile(ctx, src.ID, f.Key, fileVersion(f), it.ID); err != nil {
+		return err
 	}
 	if src.DeleteSourceFileAfterBackup {
 		if d, ok := source.(SourceDeleter); ok {

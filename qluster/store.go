@@ -58,9 +58,11 @@ type Store interface {
 	// Recount sets a dataset's and a data source's row counts to the sums over their files.
 	Recount(ctx context.Context, datasetID, sourceID int64) error
 
-	// TakenKeys are the keys of a data source's files already taken whole
-	// (backed up with a signature), for the sensor to skip.
-	TakenKeys(ctx context.Context, sourceID int64) (map[string]bool, error)
+	// TakenFiles maps the keys of a data source's files already taken whole
+	// to the version recorded when they were taken ("" when none was).
+	TakenFiles(ctx context.Context, sourceID int64) (map[string]string, error)
+	// RecordTakenFile records the version of the file at key taken as a stored item.
+	RecordTakenFile(ctx context.Context, sourceID int64, key, version string, storedItemID int64) error
 	// ScheduledSources lists the active data sources that have a schedule.
 	ScheduledSources(ctx context.Context) ([]DataSource, error)
 

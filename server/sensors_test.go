@@ -310,3 +310,65 @@ func encryptTo(t *testing.T, public, content string) []byte {
 	require.NoError(t, w.Close())
 	return buf.Bytes()
 }
+
+// TestSensorRetakesRewrittenFiles: a source that keeps its files (no
+// delete_source_file_after_backup) and rewrites one under the same key has
+// the new version taken and loaded; an unchanged file is not taken again,
+// and a rewrite with the same bytes is recorded as a duplicate, not loaded.
+func TestSensorRetakesRewrittenFiles(t *testing.T) {
+	t.Parallel()
+	kit := s3Kit(t, "s3")
+	b := setupWith(t, kit.engine)
+	ds, _ := b.trainedDataset("rewritten", client.ApplyAsap)
+	fields := map[string]any{"name": "daily", "settings_model_id": ds.SettingsModel.Id, "dataset_id": ds.Id,
+		"data_source_type": "s3", "state": "active", "pattern": "*.csv"}
+	for k, v := range kit.fields {
+		fields[k] = v
+	}
+	res, err := b.admin.PostDataSourceModelWithBodyWithResponse(b.ctx, "application/json", jsonReader(fields))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
+	src := res.JSON200
+	poll := func() {
+		r, err := b.admin.RunSensorJobNowWithResponse(b.ctx, src.Id)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, r.StatusCode(), string(r.Body))
+	}
+	items := func() []client.StoredItem {
+		r, err := b.admin.GetStoredItemsWithResponse(b.ctx, &client.GetStoredItemsParams{DataSourceModelId: &src.Id, Limit: ptr(100)})
+		require.NoError(t, err)
+		return r.JSON200.Results
+	}
+
+	first := []byte("id,qty\n1,5\n2,6\n3,7\n")
+	kit.put("daily.csv", first)
+	poll()
+	b.eventually("the first version", func() bool { return len(items()) == 1 })
+	b.trainingDone(ds.Id)
+	b.ingested(ds.Id, 1)
+	poll()
+	poll()
+
+	kit.put("daily.csv", []byte("id,qty\n4,8\n5,9\n"))
+	poll()
+	b.eventually("the rewritten version", func() bool { return len(items()) == 2 })
+	b.ingested(ds.Id, 2)
+	require.Equal(t, 5, *b.data(ds.Id, client.GetDataParams{}).TotalRows)
+
+	// The same bytes again under the same key: a new object version, the
+	// same content — a duplicate of the first version.
+	kit.put("daily.csv", first)
+	poll()
+	b.eventually("the third version, a duplicate of the first", func() bool {
+		its := items()
+		return len(its) == 3 && slices.ContainsFunc(its, func(it client.StoredItem) bool { return it.DuplicateOfId != nil })
+	})
+	// Polls run one after another: once a later file is in, the polls
+	// before it have ended, and took nothing.
+	poll()
+	kit.put("other.csv", []byte("id,qty\n6,1\n"))
+	poll()
+	b.eventually("the sentinel file", func() bool { return len(items()) == 4 })
+	b.ingested(ds.Id, 3)
+	require.Equal(t, 6, *b.data(ds.Id, client.GetDataParams{}).TotalRows)
+}

@@ -594,20 +594,43 @@ func (s *Store) Recount(ctx context.Context, datasetID, sourceID int64) error {
 	})
 }
 
-// TakenKeys are the keys of a data source's files that were taken whole: a
-// stored item with a signature. A file that failed half-way has none and is
-// taken again.
-func (s *Store) TakenKeys(ctx context.Context, sourceID int64) (map[string]bool, error) {
+// TakenFiles maps the keys of a data source's files that were taken whole
+// (a stored item with a signature; a file that failed half-way has none and
+// is taken again) to the version recorded when they were taken, "" when
+// none was.
+func (s *Store) TakenFiles(ctx context.Context, sourceID int64) (map[string]string, error) {
 	var keys []string
 	if err := s.db.SelectContext(ctx, &keys, `SELECT DISTINCT doc->>'key' FROM stored_items
 		WHERE data_source_model_id = $1 AND parent_id IS NULL AND signature IS NOT NULL`, sourceID); err != nil {
 		return nil, err
 	}
-	out := make(map[string]bool, len(keys))
+	out := make(map[string]string, len(keys))
 	for _, k := range keys {
-		out[k] = true
+		out[k] = ""
+	}
+	var versions []struct {
+		Key     string `db:"key"`
+		Version string `db:"version"`
+	}
+	if err := s.db.SelectContext(ctx, &versions, `SELECT key, version FROM source_files WHERE data_source_model_id = $1`, sourceID); err != nil {
+		return nil, err
+	}
+	for _, v := range versions {
+		if _, ok := out[v.Key]; ok {
+			out[v.Key] = v.Version
+		}
 	}
 	return out, nil
+}
+
+// RecordTakenFile records the version of the file at key that a data
+// source's sensor took as storedItemID.
+func (s *Store) RecordTakenFile(ctx context.Context, sourceID int64, key, version string, storedItemID int64) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO source_files (data_source_model_id, key, version, stored_item_id)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (data_source_model_id, key) DO UPDATE
+		SET version = EXCLUDED.version, stored_item_id = EXCLUDED.stored_item_id, taken_at = now()`, sourceID, key, version, storedItemID)
+	return err
 }
 
 // ScheduledSources lists the active data sources that have a schedule.

@@ -36,6 +36,10 @@ type sourceKit struct {
 	fields map[string]any
 	// badCredentials are fields that the server refuses.
 	badCredentials map[string]any
+	// missing are fields naming a bucket or folder that is not there, and
+	// missingAlert the alert that raises.
+	missing      map[string]any
+	missingAlert client.AlertType
 	// engine points the engine at the server where the data source cannot.
 	engine func(*server.EngineOptions)
 	put    func(key string, content []byte)
@@ -59,6 +63,8 @@ var sourceKits = map[client.DataSourceType]func(t *testing.T) *sourceKit{
 		return &sourceKit{
 			fields:         map[string]any{"dropbox_access_token": d.Token(), "dropbox_folder": "/In"},
 			badCredentials: map[string]any{"dropbox_access_token": "revoked-token"},
+			missing:        map[string]any{"dropbox_folder": "/Gone"},
+			missingAlert:   client.AlertTypePathNotFound,
 			engine: func(o *server.EngineOptions) {
 				o.DropboxBaseURL, o.DropboxContentURL = d.BaseURL(), d.ContentURL()
 			},
@@ -82,6 +88,8 @@ func sftpKit(t *testing.T) *sourceKit {
 		fields: map[string]any{"sftp_host": host, "sftp_port": port, "sftp_user": user, "sftp_password": password,
 			"sftp_folder": "/in"},
 		badCredentials: map[string]any{"sftp_password": "wrong"},
+		missing:        map[string]any{"sftp_folder": "/gone"},
+		missingAlert:   client.AlertTypePathNotFound,
 		put: func(key string, content []byte) {
 			require.NoError(t, os.WriteFile(filepath.Join(dir, key), content, 0o644))
 		},
@@ -105,6 +113,8 @@ func s3Kit(t *testing.T, typ string) *sourceKit {
 		fields: map[string]any{"s3_endpoint_url": "http://" + p.Addr(), "s3_access_key": access, "s3_secret_key": secret,
 			"s3_bucket": "incoming", "s3_prefix": "in/", "s3_region_name": "us-east-1"},
 		badCredentials: map[string]any{"s3_secret_key": "wrong" + typ},
+		missing:        map[string]any{"s3_bucket": "gone"},
+		missingAlert:   client.AlertTypeBucketNotFound,
 		put: func(key string, content []byte) {
 			_, err := bucket.Put(context.Background(), "in/"+key, bytes.NewReader(content))
 			require.NoError(t, err)
@@ -126,6 +136,8 @@ func gcsKit(t *testing.T) *sourceKit {
 	return &sourceKit{
 		fields:         map[string]any{"gs_service_account_key": key, "gs_bucket": "incoming", "gs_prefix": "in/"},
 		badCredentials: map[string]any{"gs_service_account_key": refused},
+		missing:        map[string]any{"gs_bucket": "gone"},
+		missingAlert:   client.AlertTypeBucketNotFound,
 		engine:         func(o *server.EngineOptions) { o.GCSEndpoint = endpoint },
 		put: func(key string, content []byte) {
 			_, err := bucket.Put(context.Background(), "in/"+key, bytes.NewReader(content))
@@ -245,18 +257,45 @@ func TestSensorTakesFilesFromEverySource(t *testing.T) {
 			require.Equal(t, want, topKeys())
 			require.Equal(t, 3+largeRows+2+1+2+1, *b.data(ds.Id, client.GetDataParams{}).TotalRows)
 
-			// Bad credentials: an access_denied alert on the data source.
-			patch := map[string]any{"id": src.Id, "version_id": *b.source(src.Id).VersionId}
-			for k, v := range kit.badCredentials {
-				patch[k] = v
+			// Bad credentials, a missing bucket or folder, an unreachable
+			// host: each raises its alert on the data source.
+			patch := func(fields map[string]any) {
+				body := map[string]any{"id": src.Id, "version_id": *b.source(src.Id).VersionId}
+				for k, v := range kit.fields {
+					body[k] = v
+				}
+				for k, v := range fields {
+					body[k] = v
+				}
+				p, err := b.admin.PatchDataSourceModelWithBodyWithResponse(b.ctx, src.Id, "application/json", jsonReader(body))
+				require.NoError(t, err)
+				require.Equal(t, http.StatusOK, p.StatusCode(), string(p.Body))
 			}
-			p, err := b.admin.PatchDataSourceModelWithBodyWithResponse(b.ctx, src.Id, "application/json", jsonReader(patch))
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, p.StatusCode(), string(p.Body))
+			patch(kit.badCredentials)
 			poll()
 			b.eventually("an access_denied alert", func() bool { return b.sourceAlert(src.Id, client.AlertTypeAccessDenied) })
+			patch(kit.missing)
+			poll()
+			b.eventually("a "+string(kit.missingAlert)+" alert", func() bool { return b.sourceAlert(src.Id, kit.missingAlert) })
+			patch(nil)
+			before := b.sourceAlertCount(src.Id, client.AlertTypeConnectionIssue)
+			kit.put("orders-5.csv", []byte("id,qty\n40,1\n")) // Dropbox lists through its API host: the download is what fails
+			kit.proxy.SetTarget(closedAddr(t))
+			poll()
+			b.eventually("a connection_issue alert for the unreachable host", func() bool {
+				return b.sourceAlertCount(src.Id, client.AlertTypeConnectionIssue) > before
+			})
 		})
 	}
+}
+
+// closedAddr is an address of 127.0.0.1 where nothing listens.
+func closedAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
 }
 
 // source reads a data source.
@@ -268,17 +307,23 @@ func (b *bundle) source(id int) *client.DataSource {
 	return r.JSON200
 }
 
-// sourceAlert reports whether the data source has an alert of type typ.
+// sourceAlert reports whether the data source has an unresolved alert of type typ.
 func (b *bundle) sourceAlert(sourceID int, typ client.AlertType) bool {
+	return b.sourceAlertCount(sourceID, typ) > 0
+}
+
+// sourceAlertCount is the count of the data source's unresolved alert of
+// type typ, 0 when it has none.
+func (b *bundle) sourceAlertCount(sourceID int, typ client.AlertType) int {
 	b.t.Helper()
-	r, err := b.admin.GetAlertsWithResponse(b.ctx, &client.GetAlertsParams{DataSourceModelId: &sourceID})
+	r, err := b.admin.GetAlertsWithResponse(b.ctx, &client.GetAlertsParams{DataSourceModelId: &sourceID, Resolved: ptr(false)})
 	require.NoError(b.t, err)
 	for _, a := range r.JSON200.Results {
 		if *a.AlertType == typ {
-			return true
+			return *a.Count
 		}
 	}
-	return false
+	return 0
 }
 
 // zipOf zips files.

@@ -1162,7 +1162,7 @@ type DataSource struct {
 	// S3SecretKey A secret: stored encrypted, returned obfuscated. Sending the obfuscated value back keeps the stored secret.
 	S3SecretKey *string `json:"s3_secret_key,omitempty"`
 
-	// Schedule A cron expression (5 fields) on which the source is polled; empty for none.
+	// Schedule A cron expression on which the source is polled while it is active, read in UTC: 5 fields, minute hour day-of-month month day-of-week (e.g. `*/15 * * * *`); empty for none. Added by this implementation: an optional leading seconds field (6 fields, e.g. `*/2 * * * * *` every 2 seconds).
 	Schedule        *string `json:"schedule,omitempty"`
 	SettingsModelId *int    `json:"settings_model_id,omitempty"`
 	SftpFolder      *string `json:"sftp_folder,omitempty"`
@@ -1342,7 +1342,7 @@ type DataSourcePatchRequest struct {
 	// S3SecretKey A secret: stored encrypted, returned obfuscated. Sending the obfuscated value back keeps the stored secret.
 	S3SecretKey *string `json:"s3_secret_key,omitempty"`
 
-	// Schedule A cron expression (5 fields) on which the source is polled; empty for none.
+	// Schedule A cron expression on which the source is polled while it is active, read in UTC: 5 fields, minute hour day-of-month month day-of-week (e.g. `*/15 * * * *`); empty for none. Added by this implementation: an optional leading seconds field (6 fields, e.g. `*/2 * * * * *` every 2 seconds).
 	Schedule        *string `json:"schedule,omitempty"`
 	SettingsModelId *int    `json:"settings_model_id,omitempty"`
 	SftpFolder      *string `json:"sftp_folder,omitempty"`
@@ -1508,7 +1508,7 @@ type DataSourcePostRequest struct {
 	// S3SecretKey A secret: stored encrypted, returned obfuscated. Sending the obfuscated value back keeps the stored secret.
 	S3SecretKey *string `json:"s3_secret_key,omitempty"`
 
-	// Schedule A cron expression (5 fields) on which the source is polled; empty for none.
+	// Schedule A cron expression on which the source is polled while it is active, read in UTC: 5 fields, minute hour day-of-month month day-of-week (e.g. `*/15 * * * *`); empty for none. Added by this implementation: an optional leading seconds field (6 fields, e.g. `*/2 * * * * *` every 2 seconds).
 	Schedule        *string `json:"schedule,omitempty"`
 	SettingsModelId int     `json:"settings_model_id"`
 	SftpFolder      *string `json:"sftp_folder,omitempty"`
@@ -1555,7 +1555,7 @@ type DataSourceTiny struct {
 	// Name A unique, human-readable name.
 	Name *string `json:"name,omitempty"`
 
-	// Schedule A cron expression (5 fields) on which the source is polled; empty for none.
+	// Schedule A cron expression on which the source is polled while it is active, read in UTC: 5 fields, minute hour day-of-month month day-of-week (e.g. `*/15 * * * *`); empty for none. Added by this implementation: an optional leading seconds field (6 fields, e.g. `*/2 * * * * *` every 2 seconds).
 	Schedule         *string          `json:"schedule,omitempty"`
 	State            *DataSourceState `json:"state,omitempty"`
 	UnresolvedAlerts *int             `json:"unresolved_alerts,omitempty"`

@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/robfig/cron/v3"
 
 	"github.com/openqluster/qluster-go/qluster"
 	"github.com/openqluster/qluster-go/storage/postgres"
@@ -217,10 +216,6 @@ func (s *Server) createDataSource(ctx context.Context, base qluster.DataSource) 
 	return d, nil
 }
 
-// cronParser reads the 5-field cron expressions of data source schedules
-// (minute, hour, day of month, month, day of week), as the scheduler does.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
-
 // checkDataSource validates a data source about to be written, naming each
 // bad field and how to fix it. Required connection fields are only enforced
 // on active sources: a draft may be saved incomplete.
@@ -243,10 +238,10 @@ func (s *Server) checkDataSource(d *qluster.DataSource) error {
 	case !d.State.Valid():
 		v.Add(field("state"), "enum", "%q is not a data source state: use active, disabled or draft", d.State)
 	}
-	if strings.TrimSpace(d.Schedule) != "" {
-		if _, err := cronParser.Parse(d.Schedule); err != nil {
-			v.Add(field("schedule"), "value_error", "%q is not a 5-field cron expression (%v): write minute hour day-of-month month day-of-week, e.g. \"*/15 * * * *\", or leave it empty for no schedule", d.Schedule, err)
-		}
+	// The engine's own reading of schedules: what is saved is what the
+	// sensors follow. Its error names the fix.
+	if err := qluster.CheckSchedule(d.Schedule); err != nil {
+		v.Add(field("schedule"), "value_error", "%v", err)
 	}
 	if d.ConnectionTimeout < 1 {
 		v.Add(field("connection_timeout"), "value_error", "must be at least 1 (seconds), got %d", d.ConnectionTimeout)

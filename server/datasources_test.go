@@ -490,7 +490,7 @@ func testDataSourceBadInput(t *testing.T, b *bundle) {
 	}{
 		{"missing required", `{"schedule":""}`, []string{"name", "settings_model_id"}},
 		{"bad schedule", base(`,"schedule":"every monday"`), []string{"schedule"}},
-		{"six-field schedule", base(`,"schedule":"0 0 * * * *"`), []string{"schedule"}},
+		{"seven-field schedule", base(`,"schedule":"0 0 0 * * * *"`), []string{"schedule"}},
 		{"sftp port too big", base(`,"sftp_port":70000`), []string{"sftp_port"}},
 		{"sftp port zero", base(`,"sftp_port":0`), []string{"sftp_port"}},
 		{"sftp port not a number", base(`,"sftp_port":"twenty-two"`), []string{"sftp_port"}},

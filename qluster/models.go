@@ -132,7 +132,7 @@ type DataSource struct {
 	VersionID       int64     `json:"version_id" db:"version_id"`
 	// DataSourceType where files come from. Default stream (files pushed by upload).
 	DataSourceType DataSourceType `json:"data_source_type" db:"data_source_type"`
-	// Schedule A cron expression (5 fields) on which the source is polled; empty for none.
+	// Schedule A cron expression (5 fields, or 6 with a leading seconds field) on which the source is polled, in UTC; empty for none.
 	Schedule string          `json:"schedule" db:"schedule"`
 	State    DataSourceState `json:"state" db:"state"`
 	// ConnectionTimeout seconds each call to the source may take. Default 30.
@@ -178,6 +178,10 @@ type DataSource struct {
 	// SFTPSSHKeyPassphrase A secret: stored encrypted, returned obfuscated. Sending the obfuscated value back keeps the stored secret.
 	SFTPSSHKeyPassphrase string `json:"sftp_ssh_key_passphrase" db:"sftp_ssh_key_passphrase"`
 	SFTPFolder           string `json:"sftp_folder" db:"sftp_folder"`
+	// SFTPHostKey is the SFTP server's host key (authorized_keys or
+	// known_hosts form, or a SHA256 fingerprint); empty until the first
+	// login records the key the server showed.
+	SFTPHostKey string `json:"sftp_host_key" db:"sftp_host_key"`
 	// GSServiceAccountKey A secret: stored encrypted, returned obfuscated. Sending the obfuscated value back keeps the stored secret.
 	GSServiceAccountKey string `json:"gs_service_account_key" db:"gs_service_account_key"`
 	GSBucket            string `json:"gs_bucket" db:"gs_bucket"`

@@ -1168,6 +1168,9 @@ type DataSource struct {
 	SftpFolder      *string `json:"sftp_folder,omitempty"`
 	SftpHost        *string `json:"sftp_host,omitempty"`
 
+	// SftpHostKey Added by this implementation: the SFTP server's host key, in authorized_keys form ("ssh-ed25519 AAAA...") or known_hosts form (as ssh-keyscan prints it), or its SHA256 fingerprint ("SHA256:..."); several may be given, one per line. Empty: the key the server shows at the first successful login is recorded here (trust on first use), and a server showing another key later is refused with a connection_issue alert until this field is set to the new key or emptied again.
+	SftpHostKey *string `json:"sftp_host_key,omitempty"`
+
 	// SftpPassword A secret: stored encrypted, returned obfuscated. Sending the obfuscated value back keeps the stored secret.
 	SftpPassword *string `json:"sftp_password,omitempty"`
 	SftpPort     *int    `json:"sftp_port,omitempty"`
@@ -1348,6 +1351,9 @@ type DataSourcePatchRequest struct {
 	SftpFolder      *string `json:"sftp_folder,omitempty"`
 	SftpHost        *string `json:"sftp_host,omitempty"`
 
+	// SftpHostKey Added by this implementation: the SFTP server's host key, in authorized_keys form ("ssh-ed25519 AAAA...") or known_hosts form (as ssh-keyscan prints it), or its SHA256 fingerprint ("SHA256:..."); several may be given, one per line. Empty: the key the server shows at the first successful login is recorded here (trust on first use), and a server showing another key later is refused with a connection_issue alert until this field is set to the new key or emptied again.
+	SftpHostKey *string `json:"sftp_host_key,omitempty"`
+
 	// SftpPassword A secret: stored encrypted, returned obfuscated. Sending the obfuscated value back keeps the stored secret.
 	SftpPassword *string `json:"sftp_password,omitempty"`
 	SftpPort     *int    `json:"sftp_port,omitempty"`
@@ -1513,6 +1519,9 @@ type DataSourcePostRequest struct {
 	SettingsModelId int     `json:"settings_model_id"`
 	SftpFolder      *string `json:"sftp_folder,omitempty"`
 	SftpHost        *string `json:"sftp_host,omitempty"`
+
+	// SftpHostKey Added by this implementation: the SFTP server's host key, in authorized_keys form ("ssh-ed25519 AAAA...") or known_hosts form (as ssh-keyscan prints it), or its SHA256 fingerprint ("SHA256:..."); several may be given, one per line. Empty: the key the server shows at the first successful login is recorded here (trust on first use), and a server showing another key later is refused with a connection_issue alert until this field is set to the new key or emptied again.
+	SftpHostKey *string `json:"sftp_host_key,omitempty"`
 
 	// SftpPassword A secret: stored encrypted, returned obfuscated. Sending the obfuscated value back keeps the stored secret.
 	SftpPassword *string `json:"sftp_password,omitempty"`

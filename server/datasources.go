@@ -16,6 +16,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 
 	"github.com/openqluster/qluster-go/qluster"
+	"github.com/openqluster/qluster-go/sources/sftpsource"
 	"github.com/openqluster/qluster-go/storage/postgres"
 )
 
@@ -251,6 +252,12 @@ func (s *Server) checkDataSource(d *qluster.DataSource) error {
 	}
 	if d.SFTPPort < 1 || d.SFTPPort > 65535 {
 		v.Add(field("sftp_port"), "value_error", "must be a TCP port between 1 and 65535, got %d; SFTP usually listens on 22", d.SFTPPort)
+	}
+	if d.SFTPHostKey != "" {
+		if err := sftpsource.CheckHostKey(d.SFTPHostKey); err != nil {
+			v.Add(field("sftp_host_key"), "value_error", "%v: give the server's key as ssh-keyscan prints it (\"ssh-ed25519 AAAA...\"), "+
+				"its SHA256 fingerprint (\"SHA256:...\"), or leave it empty to trust the key shown at the first login", err)
+		}
 	}
 	if d.S3DefaultBufferSize < 1 {
 		v.Add(field("s3_default_buffer_size"), "value_error", "must be at least 1 (bytes), got %d", d.S3DefaultBufferSize)

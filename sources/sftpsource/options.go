@@ -267,3 +267,11 @@ func (e *HostKeyError) Error() string {
 
 // Is makes errors.Is(err, qluster.ErrConnection) true.
 func (e *HostKeyError) Is(target error) bool { return target == qluster.ErrConnection }
+
+// CheckHostKey reports whether s is a valid Options.HostKey: one key or
+// more, each in known_hosts or authorized_keys form or a SHA256
+// fingerprint. The error says which line is wrong and why.
+func CheckHostKey(s string) error {
+	_, err := parseHostKeys(s)
+	return err
+}

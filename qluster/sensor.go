@@ -304,7 +304,7 @@ func (e *Engine) retryTick(ctx context.Context, ref sensorRef, next, since time.
 // poll lists a data source, keeps the files that match its pattern and
 // that it has not taken yet (or that changed since), and takes each (a
 // stored item, backed up, queued), deleting the original afterwards when the
-// source says so.
+// source says so. A poll that succeeds resolves the source's alerts.
 func (e *Engine) poll(ctx context.Context, src *DataSource, ds *Dataset) error {
 	if e.cfg.OpenSource == nil {
 		return nil // no sources wired: data sources are fed by uploads
@@ -336,7 +336,7 @@ func (e *Engine) poll(ctx context.Context, src *DataSource, ds *Dataset) error {
 			return e.sourceFailed(ctx, ds, src, fmt.Errorf("%s: %w", f.Key, err))
 		}
 	}
-	return nil
+	return e.sourceRecovered(ctx, ds, src)
 }
 
 // later is the later of a and b; earlier the earlier.

@@ -1,6 +1,7 @@
 package qluster
 
 import (
+	"context"
 	"strconv"
 	"time"
 )
@@ -25,4 +26,26 @@ func fileVersion(f RemoteFile) string {
 func alreadyTaken(taken map[string]string, f RemoteFile) bool {
 	v, ok := taken[f.Key]
 	return ok && (v == "" || v == fileVersion(f))
+}
+
+// sourceAlertTypes are the alerts a data source's failures raise.
+var sourceAlertTypes = []AlertType{AlertTypeAccessDenied, AlertTypeBucketNotFound, AlertTypePathNotFound, AlertTypeConnectionIssue}
+
+// sourceRecovered resolves the data source's unresolved source alerts once
+// a poll of it succeeded: the cause is gone, whoever fixed it.
+func (e *Engine) sourceRecovered(ctx context.Context, ds *Dataset, src *DataSource) error {
+	alerts, err := e.store.UnresolvedAlerts(ctx, ds.ID, sourceAlertTypes...)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, a := range alerts {
+		if a.DataSourceModelID != nil && *a.DataSourceModelID == src.ID {
+			ids = append(ids, a.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return e.resolveAlertIDs(ctx, ids, nil, "the data source answered again: a poll at "+e.now().UTC().Format(time.RFC3339)+" succeeded")
 }

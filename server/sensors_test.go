@@ -231,7 +231,7 @@ func TestSensorTakesFilesFromEverySource(t *testing.T) {
 			poll()
 			if !kit.resumes {
 				b.eventually("a connection_issue alert for the cut download", func() bool {
-					return b.sourceAlert(src.Id, client.AlertTypeConnectionIssue)
+					return b.sourceAlertEver(src.Id, client.AlertTypeConnectionIssue)
 				})
 			}
 			// The poll is retried with backoff and takes the rest, the cut file whole.
@@ -280,11 +280,24 @@ func TestSensorTakesFilesFromEverySource(t *testing.T) {
 			patch(nil)
 			before := b.sourceAlertCount(src.Id, client.AlertTypeConnectionIssue)
 			kit.put("orders-5.csv", []byte("id,qty\n40,1\n")) // Dropbox lists through its API host: the download is what fails
+			target := kit.proxy.Target()
 			kit.proxy.SetTarget(closedAddr(t))
 			poll()
 			b.eventually("a connection_issue alert for the unreachable host", func() bool {
 				return b.sourceAlertCount(src.Id, client.AlertTypeConnectionIssue) > before
 			})
+
+			// The host answers again: the next poll succeeds and resolves
+			// every alert the failures raised.
+			kit.proxy.SetTarget(target)
+			poll()
+			b.eventually("the source's alerts resolved", func() bool {
+				r, err := b.admin.GetAlertsWithResponse(b.ctx, &client.GetAlertsParams{DataSourceModelId: &src.Id, Resolved: ptr(false)})
+				require.NoError(t, err)
+				return len(r.JSON200.Results) == 0
+			})
+			b.ingested(ds.Id, 7)
+			require.Equal(t, 3+largeRows+2+1+2+1+1, *b.data(ds.Id, client.GetDataParams{}).TotalRows)
 		})
 	}
 }
@@ -310,6 +323,21 @@ func (b *bundle) source(id int) *client.DataSource {
 // sourceAlert reports whether the data source has an unresolved alert of type typ.
 func (b *bundle) sourceAlert(sourceID int, typ client.AlertType) bool {
 	return b.sourceAlertCount(sourceID, typ) > 0
+}
+
+// sourceAlertEver reports whether the data source has, or had, an alert of type typ.
+func (b *bundle) sourceAlertEver(sourceID int, typ client.AlertType) bool {
+	b.t.Helper()
+	for _, resolved := range []bool{false, true} {
+		r, err := b.admin.GetAlertsWithResponse(b.ctx, &client.GetAlertsParams{DataSourceModelId: &sourceID, Resolved: &resolved})
+		require.NoError(b.t, err)
+		for _, a := range r.JSON200.Results {
+			if *a.AlertType == typ {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // sourceAlertCount is the count of the data source's unresolved alert of
@@ -416,4 +444,89 @@ func TestSensorRetakesRewrittenFiles(t *testing.T) {
 	b.eventually("the sentinel file", func() bool { return len(items()) == 4 })
 	b.ingested(ds.Id, 3)
 	require.Equal(t, 6, *b.data(ds.Id, client.GetDataParams{}).TotalRows)
+}
+
+// TestSFTPHostKeyTrustedOnFirstUse: an SFTP data source without
+// sftp_host_key records the key its server shows at the first login; a
+// server answering later with another key (here another server behind the
+// same address) is refused with a connection_issue alert that names the
+// field and the new key, until a user empties the field to trust it.
+func TestSFTPHostKeyTrustedOnFirstUse(t *testing.T) {
+	t.Parallel()
+	first, second := testservers.StartSFTP(t, nil), testservers.StartSFTP(t, nil)
+	p := testservers.NewProxy(t, first.Addr)
+	for _, s := range []*testservers.SFTPServer{first, second} {
+		require.NoError(t, os.WriteFile(filepath.Join(s.Root, "orders-"+filepath.Base(s.Root)+".csv"), []byte("id,qty\n1,5\n2,6\n"), 0o644))
+	}
+	b := setup(t)
+	ds, _ := b.trainedDataset("pinned", client.ApplyAsap)
+	host, ps, err := net.SplitHostPort(p.Addr())
+	require.NoError(t, err)
+	port, err := strconv.Atoi(ps)
+	require.NoError(t, err)
+	res, err := b.admin.PostDataSourceModelWithBodyWithResponse(b.ctx, "application/json", jsonReader(map[string]any{
+		"name": "pinned", "settings_model_id": ds.SettingsModel.Id, "dataset_id": ds.Id, "data_source_type": "sftp", "state": "active",
+		"sftp_host": host, "sftp_port": port, "sftp_user": first.User, "sftp_password": first.Password, "sftp_folder": "/"}))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, res.StatusCode(), string(res.Body))
+	src := res.JSON200
+	require.Empty(t, ptrValue(src.SftpHostKey))
+	poll := func() {
+		r, err := b.admin.RunSensorJobNowWithResponse(b.ctx, src.Id)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, r.StatusCode(), string(r.Body))
+	}
+	taken := func() int {
+		r, err := b.admin.GetStoredItemsWithResponse(b.ctx, &client.GetStoredItemsParams{DataSourceModelId: &src.Id})
+		require.NoError(t, err)
+		return len(r.JSON200.Results)
+	}
+	poll()
+	b.eventually("the first server's file", func() bool { return taken() == 1 })
+	require.Equal(t, first.HostKeyLine(), ptrValue(b.source(src.Id).SftpHostKey), "the key shown at the first login is recorded")
+
+	// Another server answers at the same address: refused, nothing taken.
+	p.SetTarget(second.Addr)
+	poll()
+	var alert client.Alert
+	b.eventually("a connection_issue alert", func() bool {
+		r, err := b.admin.GetAlertsWithResponse(b.ctx, &client.GetAlertsParams{DataSourceModelId: &src.Id, Resolved: ptr(false)})
+		require.NoError(t, err)
+		for _, a := range r.JSON200.Results {
+			if *a.AlertType == client.AlertTypeConnectionIssue {
+				alert = a
+				return true
+			}
+		}
+		return false
+	})
+	require.Contains(t, *alert.Msg, "sftp_host_key")
+	require.Contains(t, *alert.Msg, second.HostKeyLine())
+	require.Equal(t, 1, taken())
+
+	// The user trusts the new server: empties the key (and logs in as it asks).
+	body := map[string]any{"id": src.Id, "version_id": *b.source(src.Id).VersionId, "sftp_host_key": "",
+		"sftp_user": second.User, "sftp_password": second.Password}
+	pr, err := b.admin.PatchDataSourceModelWithBodyWithResponse(b.ctx, src.Id, "application/json", jsonReader(body))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, pr.StatusCode(), string(pr.Body))
+	poll()
+	b.eventually("the second server's file", func() bool { return taken() == 2 })
+	require.Equal(t, second.HostKeyLine(), ptrValue(b.source(src.Id).SftpHostKey))
+
+	// A key that is not a key is refused when saved, naming the field.
+	body = map[string]any{"id": src.Id, "version_id": *b.source(src.Id).VersionId, "sftp_host_key": "not a key"}
+	pr, err = b.admin.PatchDataSourceModelWithBodyWithResponse(b.ctx, src.Id, "application/json", jsonReader(body))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusUnprocessableEntity, pr.StatusCode(), string(pr.Body))
+	require.Contains(t, string(pr.Body), "sftp_host_key")
+}
+
+// ptrValue is *p, or the zero value when p is nil.
+func ptrValue[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

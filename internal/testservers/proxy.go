@@ -142,3 +142,10 @@ func (p *Proxy) forward(client net.Conn) {
 		}
 	}
 }
+
+// Target is the server connections are forwarded to.
+func (p *Proxy) Target() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.target
+}

@@ -1,6 +1,7 @@
 package s3source
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -33,12 +34,18 @@ type Options struct {
 // Source lists and reads the files of an S3 (or MinIO, or other
 // S3-compatible) bucket under a folder. It is safe for concurrent use.
 type Source struct {
-	bucket *s3blob.Bucket
+	bucket  *s3blob.Bucket
+	bufSize int
 }
 
+// maxBufferSize caps s3_default_buffer_size: a larger buffer only holds
+// memory while the response streams in anyway.
+const maxBufferSize = 64 << 20
+
 // New returns the Source of d, an s3 or minio data source, from its s3_*
-// fields (s3_bucket is required; s3_endpoint_url too for minio) and its
-// connection_timeout. It does not contact the server: refused credentials
+// fields (s3_bucket is required; s3_endpoint_url too for minio;
+// s3_default_buffer_size sizes the read buffer of each download, at most
+// 64 MiB, 0 for none) and its connection_timeout. It does not contact the server: refused credentials
 // or a missing bucket show in the first List or Open. A nil opts means
 // defaults.
 func New(ctx context.Context, d *qluster.DataSource, opts *Options) (*Source, error) {
@@ -88,7 +95,7 @@ func New(ctx context.Context, d *qluster.DataSource, opts *Options) (*Source, er
 	if err != nil {
 		return nil, fmt.Errorf("s3source.New: %w", err)
 	}
-	return &Source{bucket: b}, nil
+	return &Source{bucket: b, bufSize: int(min(max(d.S3DefaultBufferSize, 0), maxBufferSize))}, nil
 }
 
 // folder turns an s3_prefix into the folder it names: without a leading
@@ -120,7 +127,19 @@ func (s *Source) List(ctx context.Context) ([]qluster.RemoteFile, error) {
 // and keeps ctx alive until then. A missing key returns a
 // *qluster.NotFoundError.
 func (s *Source) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	return s.bucket.Get(ctx, key)
+	rc, err := s.bucket.Get(ctx, key)
+	if err != nil || s.bufSize <= 0 {
+		return rc, err
+	}
+	return bufferedBody{bufio.NewReaderSize(rc, s.bufSize), rc}, nil
+}
+
+// bufferedBody reads a response body through a buffer of
+// s3_default_buffer_size, so the parser's small reads do not each wait on
+// the network.
+type bufferedBody struct {
+	*bufio.Reader
+	io.Closer
 }
 
 // Delete removes the file at key; a missing key is not an error.

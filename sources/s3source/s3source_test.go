@@ -82,7 +82,9 @@ func TestSourceConformance(t *testing.T) {
 	var n atomic.Int64
 	qlustertest.RunSourceTests(t, func(t *testing.T) (qluster.Source, func(key, content string)) {
 		folder := fmt.Sprintf("sources/%d", n.Add(1))
-		s := open(t, tb.with(func(d *qluster.DataSource) { d.S3Prefix = folder }), nil)
+		// An odd, small read buffer (s3_default_buffer_size), so reads
+		// straddle its refills.
+		s := open(t, tb.with(func(d *qluster.DataSource) { d.S3Prefix, d.S3DefaultBufferSize = folder, 4093 }), nil)
 		return s, func(key, content string) { tb.put(t, folder+"/"+key, content) }
 	})
 }

@@ -216,18 +216,7 @@ func TestSensorTakesFilesFromEverySource(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, http.StatusOK, r.StatusCode(), string(r.Body))
 			}
-			topKeys := func() []string {
-				r, err := b.admin.GetStoredItemsWithResponse(b.ctx, &client.GetStoredItemsParams{DataSourceModelId: &src.Id, Limit: ptr(100)})
-				require.NoError(t, err)
-				var keys []string
-				for _, it := range r.JSON200.Results {
-					if it.ParentId == nil {
-						keys = append(keys, *it.Key)
-					}
-				}
-				slices.Sort(keys)
-				return keys
-			}
+			topKeys := func() []string { return b.takenKeys(src.Id) }
 			poll()
 			if !kit.resumes {
 				b.eventually("a connection_issue alert for the cut download", func() bool {

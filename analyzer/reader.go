@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // RowError reports a data row that does not fit the header: too many or
@@ -369,13 +370,8 @@ func (r *Reader) ignorable(cells []string) bool {
 			if c == "" || s.words[c] {
 				continue
 			}
-			for _, w := range strings.Fields(c) {
-				if !s.words[strings.Trim(w, ":.")] {
-					ok = false
-					break
-				}
-			}
-			if !ok {
+			if !onlyWords(c, s.words) {
+				ok = false
 				break
 			}
 		}
@@ -401,6 +397,43 @@ func (r *Reader) ignorable(cells []string) bool {
 		}
 	}
 	return false
+}
+
+// onlyWords reports whether every word of c (split on white space, ":" and
+// "." trimmed) is in words. ASCII text is split in place, without the
+// slice strings.Fields allocates for every row.
+func onlyWords(c string, words map[string]bool) bool {
+	for i := 0; i < len(c); i++ {
+		if c[i] >= utf8.RuneSelf {
+			for _, w := range strings.Fields(c) {
+				if !words[strings.Trim(w, ":.")] {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	for len(c) > 0 {
+		i := 0
+		for i < len(c) && asciiSpace(c[i]) {
+			i++
+		}
+		c = c[i:]
+		j := 0
+		for j < len(c) && !asciiSpace(c[j]) {
+			j++
+		}
+		if j > 0 && !words[strings.Trim(c[:j], ":.")] {
+			return false
+		}
+		c = c[j:]
+	}
+	return true
+}
+
+// asciiSpace is unicode.IsSpace for an ASCII byte.
+func asciiSpace(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\n' || b == '\v' || b == '\f' || b == '\r'
 }
 
 func (r *Reader) nextRaw() ([]string, int, bool, error) {

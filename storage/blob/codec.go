@@ -2,7 +2,6 @@ package blob
 
 import (
 	"archive/zip"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/golang/snappy"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/openqluster/qluster-go/qluster"
 )

@@ -430,12 +430,21 @@ func (e *Engine) sourceFailed(ctx context.Context, ds *Dataset, src *DataSource,
 	t := sourceAlertType(err)
 	actions, secondary := alertActions(t)
 	actions = append([]AlertAction{AlertActionEditDataSourceModelSettings}, actions...)
-	if _, aerr := e.store.RaiseAlert(ctx, &AlertItem{SettingsModelID: &ds.SettingsModel.ID, DatasetName: ds.Name, DatasetID: &ds.ID,
+	msg := fmt.Sprintf("data source %q could not be read: %v", src.Name, err)
+	a, aerr := e.store.RaiseAlert(ctx, &AlertItem{SettingsModelID: &ds.SettingsModel.ID, DatasetName: ds.Name, DatasetID: &ds.ID,
 		DataSourceModelID: &src.ID, DataSourceModelName: src.Name, AlertType: t, ResolvableByUser: true,
-		Msg: fmt.Sprintf("data source %q could not be read: %v", src.Name, err), AlertActions: actions,
+		Msg: msg, AlertActions: actions,
 		AlertSecondaryActions: secondary, RowValue: []any{}, PreviousValues: []string{}, SubmitButtonText: "Try again"},
-		fmt.Sprintf("%s:source:%d", t, src.ID)); aerr != nil {
+		fmt.Sprintf("%s:source:%d", t, src.ID))
+	if aerr != nil {
 		return aerr
+	}
+	if a.Msg != msg {
+		// An alert raised before counts this failure too; it tells the
+		// latest cause, which is the one to fix now.
+		if _, aerr := e.store.UpdateAlert(ctx, a.ID, func(x *AlertItem) error { x.Msg = msg; return nil }); aerr != nil {
+			return aerr
+		}
 	}
 	return err
 }

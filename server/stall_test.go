@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -20,9 +21,14 @@ import (
 type stallingSource struct {
 	content string
 	stall   *atomic.Bool
+	// hungUp, while set, makes List fail as a server that drops the connection.
+	hungUp *atomic.Bool
 }
 
 func (s stallingSource) List(context.Context) ([]qluster.RemoteFile, error) {
+	if s.hungUp.Load() {
+		return nil, fmt.Errorf("%w: the server hung up", qluster.ErrConnection)
+	}
 	return []qluster.RemoteFile{{Key: "orders.csv", Size: int64(len(s.content))}}, nil
 }
 
@@ -51,7 +57,7 @@ func TestStalledDownloadIsBoundedByConnectionTimeout(t *testing.T) {
 	t.Parallel()
 	stall := &atomic.Bool{}
 	stall.Store(true)
-	src := stallingSource{content: "id,qty\n1,5\n2,6\n3,7\n", stall: stall}
+	src := stallingSource{content: "id,qty\n1,5\n2,6\n3,7\n", stall: stall, hungUp: &atomic.Bool{}}
 	b := setupWith(t, func(o *server.EngineOptions) {
 		o.CustomSource = func(context.Context, *qluster.DataSource) (qluster.Source, error) { return src, nil }
 	})
@@ -83,6 +89,15 @@ func TestStalledDownloadIsBoundedByConnectionTimeout(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, items.JSON200.Results, "nothing half-taken stays")
 
+	// The next try fails for another reason: the same alert counts it and
+	// tells the latest cause.
+	src.hungUp.Store(true)
+	b.eventually("the alert to tell the latest cause", func() bool {
+		got := b.getAlert(alert.Id)
+		return *got.Count == 2 && strings.Contains(*got.Msg, "the server hung up")
+	})
+
+	src.hungUp.Store(false)
 	stall.Store(false) // the server answers again: the poll's retry takes the file whole
 	b.eventually("the file taken whole", func() bool {
 		items, err := b.admin.GetStoredItemsWithResponse(b.ctx, &client.GetStoredItemsParams{DataSourceModelId: &id})
@@ -92,4 +107,5 @@ func TestStalledDownloadIsBoundedByConnectionTimeout(t *testing.T) {
 	b.trainingDone(ds.Id)
 	b.ingested(ds.Id, 1)
 	require.Equal(t, 3, *b.data(ds.Id, client.GetDataParams{}).TotalRows)
+	b.eventually("the successful poll to resolve the alert", func() bool { return b.getAlert(alert.Id).ResolvedAt != nil })
 }

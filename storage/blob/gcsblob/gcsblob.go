@@ -27,6 +27,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/openqluster/qluster-go/qluster"
+	"github.com/openqluster/qluster-go/storage/blob"
 )
 
 var (
@@ -44,7 +45,7 @@ const (
 	// Cloud Storage returns at once).
 	DefaultListPageSize = 1000
 	// MaxSignedUploadExpiry is the longest validity of a V4 signed URL.
-	MaxSignedUploadExpiry = 7 * 24 * time.Hour
+	MaxSignedUploadExpiry = blob.MaxSignedUploadExpiry
 )
 
 // maxAttempts is how many times a call is tried when it fails transiently;
@@ -400,12 +401,8 @@ func (b *Bucket) SignUpload(ctx context.Context, key string, expires time.Time) 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("gcsblob.SignUpload: %w", err)
 	}
-	ttl := time.Until(expires)
-	switch {
-	case ttl <= 0:
-		return nil, fmt.Errorf("gcsblob.SignUpload: expires (%s) is not in the future", expires.Format(time.RFC3339))
-	case ttl > MaxSignedUploadExpiry:
-		return nil, fmt.Errorf("gcsblob.SignUpload: expires (%s) is more than 7 days away, the most a signed URL allows", expires.Format(time.RFC3339))
+	if _, err := blob.SignedUploadTTL(expires); err != nil {
+		return nil, fmt.Errorf("gcsblob.SignUpload: %w", err)
 	}
 	opts := &storage.SignedURLOptions{
 		Scheme:   storage.SigningSchemeV4,
@@ -421,7 +418,7 @@ func (b *Bucket) SignUpload(ctx context.Context, key string, expires time.Time) 
 	if err != nil {
 		return nil, b.wrapError("gcsblob.SignUpload", key, err, nil)
 	}
-	expiresAt, err := signedExpiry(signed)
+	expiresAt, err := blob.SignedURLExpiry(signed, "X-Goog")
 	if err != nil {
 		return nil, fmt.Errorf("gcsblob.SignUpload %q: %w", b.location(key), err)
 	}
@@ -431,25 +428,6 @@ func (b *Bucket) SignUpload(ctx context.Context, key string, expires time.Time) 
 		Fields:     map[string]string{},
 		ExpiresAt:  expiresAt,
 	}, nil
-}
-
-// signedExpiry reads when a V4 signed URL expires: X-Goog-Date plus
-// X-Goog-Expires seconds.
-func signedExpiry(rawURL string) (time.Time, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return time.Time{}, err
-	}
-	q := u.Query()
-	date, err := time.Parse("20060102T150405Z", q.Get("X-Goog-Date"))
-	if err != nil {
-		return time.Time{}, fmt.Errorf("the signed URL has no valid X-Goog-Date: %w", err)
-	}
-	secs, err := strconv.ParseInt(q.Get("X-Goog-Expires"), 10, 64)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("the signed URL has no valid X-Goog-Expires: %w", err)
-	}
-	return date.Add(time.Duration(secs) * time.Second).UTC(), nil
 }
 
 // location names the object of key as gs://bucket/key, prefix included.

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/openqluster/qluster-go/qluster"
+	"github.com/openqluster/qluster-go/storage/blob"
 )
 
 var (
@@ -45,7 +46,7 @@ const (
 	DefaultListPageSize = 1000
 	// MaxSignedUploadExpiry is the longest validity of a pre-signed URL that
 	// Signature Version 4 allows.
-	MaxSignedUploadExpiry = 7 * 24 * time.Hour
+	MaxSignedUploadExpiry = blob.MaxSignedUploadExpiry
 )
 
 // maxKeyLen is S3's limit on the length of an object key, in bytes.
@@ -374,12 +375,9 @@ func (b *Bucket) SignUpload(ctx context.Context, key string, expires time.Time) 
 	if err := validateKey(b.prefix, key); err != nil {
 		return nil, fmt.Errorf("s3blob.SignUpload: %w", err)
 	}
-	ttl := time.Until(expires).Truncate(time.Second)
-	switch {
-	case ttl <= 0:
-		return nil, fmt.Errorf("s3blob.SignUpload: expires (%s) is not in the future", expires.Format(time.RFC3339))
-	case ttl > MaxSignedUploadExpiry:
-		return nil, fmt.Errorf("s3blob.SignUpload: expires (%s) is more than 7 days away, the most a pre-signed URL allows", expires.Format(time.RFC3339))
+	ttl, err := blob.SignedUploadTTL(expires)
+	if err != nil {
+		return nil, fmt.Errorf("s3blob.SignUpload: %w", err)
 	}
 	req, err := b.presign.PresignPutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(b.name),
@@ -388,7 +386,7 @@ func (b *Bucket) SignUpload(ctx context.Context, key string, expires time.Time) 
 	if err != nil {
 		return nil, b.wrapError("s3blob.SignUpload", key, err)
 	}
-	expiresAt, err := signedExpiry(req.URL)
+	expiresAt, err := blob.SignedURLExpiry(req.URL, "X-Amz")
 	if err != nil {
 		return nil, fmt.Errorf("s3blob.SignUpload %q: %w", key, err)
 	}
@@ -404,25 +402,6 @@ func (b *Bucket) SignUpload(ctx context.Context, key string, expires time.Time) 
 		Fields:     fields,
 		ExpiresAt:  expiresAt,
 	}, nil
-}
-
-// signedExpiry reads when a pre-signed URL expires: X-Amz-Date plus
-// X-Amz-Expires seconds.
-func signedExpiry(rawURL string) (time.Time, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return time.Time{}, err
-	}
-	q := u.Query()
-	date, err := time.Parse("20060102T150405Z", q.Get("X-Amz-Date"))
-	if err != nil {
-		return time.Time{}, fmt.Errorf("the pre-signed URL has no valid X-Amz-Date: %w", err)
-	}
-	var secs int64
-	if _, err := fmt.Sscan(q.Get("X-Amz-Expires"), &secs); err != nil {
-		return time.Time{}, fmt.Errorf("the pre-signed URL has no valid X-Amz-Expires: %w", err)
-	}
-	return date.Add(time.Duration(secs) * time.Second).UTC(), nil
 }
 
 // validateKey checks what S3 would refuse or mangle: an empty key, one that

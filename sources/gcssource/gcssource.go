@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/openqluster/qluster-go/qluster"
+	"github.com/openqluster/qluster-go/sources/internal/objects"
 	"github.com/openqluster/qluster-go/storage/blob/gcsblob"
 )
 
@@ -65,7 +65,7 @@ func New(ctx context.Context, d *qluster.DataSource, opts *Options) (*Source, er
 	b, err := gcsblob.Open(ctx, d.GSBucket, &gcsblob.Options{
 		ServiceAccountKey: d.GSServiceAccountKey,
 		Endpoint:          opts.Endpoint,
-		Prefix:            folder(d.GSPrefix),
+		Prefix:            objects.Folder(d.GSPrefix),
 		ConnectTimeout:    timeout,
 		ListPageSize:      opts.PageSize,
 	})
@@ -75,30 +75,13 @@ func New(ctx context.Context, d *qluster.DataSource, opts *Options) (*Source, er
 	return &Source{bucket: b}, nil
 }
 
-// folder turns a gs_prefix into the folder it names: without a leading
-// "/", with a trailing one, "" for the whole bucket.
-func folder(prefix string) string {
-	prefix = strings.TrimLeft(prefix, "/")
-	if prefix != "" && !strings.HasSuffix(prefix, "/") {
-		prefix += "/"
-	}
-	return prefix
-}
-
 // List returns every file under the folder, subfolders included, keyed by
 // its path below the folder ("a.csv", "2024/05/b.csv"). Empty "folder"
 // objects (names ending in "/") are skipped. A bucket with no file under
 // the folder lists nothing, without error: Cloud Storage has no folders to
 // be missing.
 func (s *Source) List(ctx context.Context) ([]qluster.RemoteFile, error) {
-	var files []qluster.RemoteFile
-	for f, err := range s.bucket.List(ctx, "") {
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
-	}
-	return files, nil
+	return objects.ListAll(ctx, s.bucket)
 }
 
 // Open streams the file at key (a key List returned). The caller closes it,

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/openqluster/qluster-go/qluster"
+	"github.com/openqluster/qluster-go/sources/internal/objects"
 	"github.com/openqluster/qluster-go/storage/blob/s3blob"
 )
 
@@ -88,7 +88,7 @@ func New(ctx context.Context, d *qluster.DataSource, opts *Options) (*Source, er
 		Endpoint:       d.S3EndpointURL,
 		AccessKey:      d.S3AccessKey,
 		SecretKey:      d.S3SecretKey,
-		Prefix:         folder(d.S3Prefix),
+		Prefix:         objects.Folder(d.S3Prefix),
 		ConnectTimeout: timeout,
 		ListPageSize:   opts.PageSize,
 	})
@@ -98,29 +98,12 @@ func New(ctx context.Context, d *qluster.DataSource, opts *Options) (*Source, er
 	return &Source{bucket: b, bufSize: int(min(max(d.S3DefaultBufferSize, 0), maxBufferSize))}, nil
 }
 
-// folder turns an s3_prefix into the folder it names: without a leading
-// "/", with a trailing one, "" for the whole bucket.
-func folder(prefix string) string {
-	prefix = strings.TrimLeft(prefix, "/")
-	if prefix != "" && !strings.HasSuffix(prefix, "/") {
-		prefix += "/"
-	}
-	return prefix
-}
-
 // List returns every file under the folder, subfolders included, keyed by
 // its path below the folder ("a.csv", "2024/05/b.csv"). Empty "folder"
 // objects (keys ending in "/") are skipped. A bucket with no file under the
 // folder lists nothing, without error: S3 has no folders to be missing.
 func (s *Source) List(ctx context.Context) ([]qluster.RemoteFile, error) {
-	var files []qluster.RemoteFile
-	for f, err := range s.bucket.List(ctx, "") {
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
-	}
-	return files, nil
+	return objects.ListAll(ctx, s.bucket)
 }
 
 // Open streams the file at key (a key List returned). The caller closes it,

@@ -1,4 +1,4 @@
-package s3source
+package objects
 
 import (
 	"testing"
@@ -11,6 +11,6 @@ func TestFolder(t *testing.T) {
 	for in, want := range map[string]string{
 		"": "", "/": "", "in": "in/", "in/": "in/", "/in": "in/", "//a/b": "a/b/", "a/b/": "a/b/",
 	} {
-		require.Equal(t, want, folder(in), "%q", in)
+		require.Equal(t, want, Folder(in), "%q", in)
 	}
 }

@@ -15,14 +15,8 @@ func (s *Server) GetAlerts(ctx context.Context, req GetAlertsRequestObject) (Get
 	lp := postgres.ListAlertsParams{ListParams: listParams(p.Start, p.End, p.Limit, p.Reverse), SourceIDs: visibleSources(ctx),
 		Resolved: deref(p.Resolved), IsMuted: deref(p.IsMuted)}
 	filters := map[string]any{"resolved": lp.Resolved, "is_muted": lp.IsMuted}
-	if p.DatasetId != nil {
-		lp.DatasetID = ptr(int64(*p.DatasetId))
-		filters["dataset_id"] = *p.DatasetId
-	}
-	if p.DataSourceModelId != nil {
-		lp.DataSourceModelID = ptr(int64(*p.DataSourceModelId))
-		filters["data_source_model_id"] = *p.DataSourceModelId
-	}
+	lp.DatasetID = idFilter(filters, "dataset_id", p.DatasetId)
+	lp.DataSourceModelID = idFilter(filters, "data_source_model_id", p.DataSourceModelId)
 	page, err := s.store.ListAlerts(ctx, lp)
 	if err != nil {
 		return nil, err

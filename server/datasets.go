@@ -102,10 +102,7 @@ func (s *Server) GetDatasets(ctx context.Context, req GetDatasetsRequestObject) 
 		lp.States = *p.States
 	}
 	filters["states"] = lp.States
-	if p.DestinationId != nil {
-		lp.DestinationID = ptr(int64(*p.DestinationId))
-		filters["destination_id"] = *p.DestinationId
-	}
+	lp.DestinationID = idFilter(filters, "destination_id", p.DestinationId)
 	page, err := s.store.ListDatasets(ctx, lp)
 	if err != nil {
 		return nil, err

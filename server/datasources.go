@@ -146,10 +146,7 @@ func (s *Server) GetDataSources(ctx context.Context, req GetDataSourcesRequestOb
 		lp.States = *p.States
 	}
 	filters["states"] = lp.States
-	if p.DatasetId != nil {
-		lp.DatasetID = ptr(int64(*p.DatasetId))
-		filters["dataset_id"] = *p.DatasetId
-	}
+	lp.DatasetID = idFilter(filters, "dataset_id", p.DatasetId)
 	lp.IDs = visibleSources(ctx)
 	page, err := s.store.ListDataSources(ctx, lp)
 	if err != nil {

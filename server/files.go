@@ -213,14 +213,8 @@ func (s *Server) GetStoredItems(ctx context.Context, req GetStoredItemsRequestOb
 	lp := postgres.ListStoredItemsParams{ListParams: listParams(p.Start, p.End, p.Limit, p.Reverse), SourceIDs: visibleSources(ctx),
 		IsUploadedViaSignedURL: p.IsUploadedViaSignedUrl}
 	filters := map[string]any{}
-	if p.DataSourceModelId != nil {
-		lp.DataSourceModelID = ptr(int64(*p.DataSourceModelId))
-		filters["data_source_model_id"] = *p.DataSourceModelId
-	}
-	if p.ParentId != nil {
-		lp.ParentID = ptr(int64(*p.ParentId))
-		filters["parent_id"] = *p.ParentId
-	}
+	lp.DataSourceModelID = idFilter(filters, "data_source_model_id", p.DataSourceModelId)
+	lp.ParentID = idFilter(filters, "parent_id", p.ParentId)
 	if p.IsUploadedViaSignedUrl != nil {
 		filters["is_uploaded_via_signed_url"] = *p.IsUploadedViaSignedUrl
 	}

@@ -13,18 +13,9 @@ func (s *Server) GetIngestionJobs(ctx context.Context, req GetIngestionJobsReque
 	p := req.Params
 	lp := postgres.ListIngestionJobsParams{ListParams: listParams(p.Start, p.End, p.Limit, p.Reverse), SourceIDs: visibleSources(ctx)}
 	filters := map[string]any{}
-	if p.SettingsModelId != nil {
-		lp.SettingsModelID = ptr(int64(*p.SettingsModelId))
-		filters["settings_model_id"] = *p.SettingsModelId
-	}
-	if p.DatasetId != nil {
-		lp.DatasetID = ptr(int64(*p.DatasetId))
-		filters["dataset_id"] = *p.DatasetId
-	}
-	if p.DataSourceModelId != nil {
-		lp.DataSourceModelID = ptr(int64(*p.DataSourceModelId))
-		filters["data_source_model_id"] = *p.DataSourceModelId
-	}
+	lp.SettingsModelID = idFilter(filters, "settings_model_id", p.SettingsModelId)
+	lp.DatasetID = idFilter(filters, "dataset_id", p.DatasetId)
+	lp.DataSourceModelID = idFilter(filters, "data_source_model_id", p.DataSourceModelId)
 	if p.State != nil {
 		lp.State = ptr(string(*p.State))
 		filters["state"] = *p.State

@@ -69,3 +69,13 @@ func actor(ctx context.Context) *uuid.UUID {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// idFilter records an id query parameter, when given, in the filters a list
+// answers under name, and returns it as the store's filter (nil: none).
+func idFilter(filters map[string]any, name string, id *int) *int64 {
+	if id == nil {
+		return nil
+	}
+	filters[name] = *id
+	return ptr(int64(*id))
+}

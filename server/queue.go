@@ -24,10 +24,7 @@ func (s *Server) GetQueueMsgs(ctx context.Context, req GetQueueMsgsRequestObject
 		lp.QName = p.QName
 		filters["q_name"] = *p.QName
 	}
-	if p.DataSourceModelId != nil {
-		lp.DataSourceModelID = ptr(int64(*p.DataSourceModelId))
-		filters["data_source_model_id"] = *p.DataSourceModelId
-	}
+	lp.DataSourceModelID = idFilter(filters, "data_source_model_id", p.DataSourceModelId)
 	page, err := s.store.ListQueueMessages(ctx, lp)
 	if err != nil {
 		return nil, err

@@ -10,12 +10,8 @@ import (
 // GetTrainingDataItems answers a page of training data items.
 func (s *Server) GetTrainingDataItems(ctx context.Context, req GetTrainingDataItemsRequestObject) (GetTrainingDataItemsResponseObject, error) {
 	p := req.Params
-	var ds *int64
 	filters := map[string]any{}
-	if p.DatasetId != nil {
-		ds = ptr(int64(*p.DatasetId))
-		filters["dataset_id"] = *p.DatasetId
-	}
+	ds := idFilter(filters, "dataset_id", p.DatasetId)
 	page, err := s.store.ListTrainingDataItems(ctx, ds, listParams(p.Start, p.End, p.Limit, p.Reverse))
 	if err != nil {
 		return nil, err
@@ -35,12 +31,8 @@ func (s *Server) GetTrainingDataItem(ctx context.Context, req GetTrainingDataIte
 // GetTrainingJobs answers a page of training jobs.
 func (s *Server) GetTrainingJobs(ctx context.Context, req GetTrainingJobsRequestObject) (GetTrainingJobsResponseObject, error) {
 	p := req.Params
-	var ds *int64
 	filters := map[string]any{}
-	if p.DatasetId != nil {
-		ds = ptr(int64(*p.DatasetId))
-		filters["dataset_id"] = *p.DatasetId
-	}
+	ds := idFilter(filters, "dataset_id", p.DatasetId)
 	page, err := s.store.ListTrainingJobs(ctx, ds, listParams(p.Start, p.End, p.Limit, p.Reverse))
 	if err != nil {
 		return nil, err
@@ -164,15 +156,11 @@ func (s *Server) GetMigrations(ctx context.Context, req GetMigrationsRequestObje
 	p := req.Params
 	filters := map[string]any{}
 	var state *string
-	var sm *int64
 	if p.State != nil {
 		state = ptr(string(*p.State))
 		filters["state"] = *state
 	}
-	if p.SettingsModelId != nil {
-		sm = ptr(int64(*p.SettingsModelId))
-		filters["settings_model_id"] = *p.SettingsModelId
-	}
+	sm := idFilter(filters, "settings_model_id", p.SettingsModelId)
 	page, err := s.store.ListMigrations(ctx, state, sm, listParams(p.Start, p.End, p.Limit, p.Reverse))
 	if err != nil {
 		return nil, err

@@ -599,26 +599,19 @@ func (s *Store) Recount(ctx context.Context, datasetID, sourceID int64) error {
 // is taken again) to the version recorded when they were taken, "" when
 // none was.
 func (s *Store) TakenFiles(ctx context.Context, sourceID int64) (map[string]string, error) {
-	var keys []string
-	if err := s.db.SelectContext(ctx, &keys, `SELECT DISTINCT doc->>'key' FROM stored_items
-		WHERE data_source_model_id = $1 AND parent_id IS NULL AND signature IS NOT NULL`, sourceID); err != nil {
-		return nil, err
-	}
-	out := make(map[string]string, len(keys))
-	for _, k := range keys {
-		out[k] = ""
-	}
-	var versions []struct {
+	var rows []struct {
 		Key     string `db:"key"`
 		Version string `db:"version"`
 	}
-	if err := s.db.SelectContext(ctx, &versions, `SELECT key, version FROM source_files WHERE data_source_model_id = $1`, sourceID); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, `SELECT DISTINCT i.doc->>'key' AS key, COALESCE(f.version, '') AS version
+		FROM stored_items i
+		LEFT JOIN source_files f ON f.data_source_model_id = i.data_source_model_id AND f.key = i.doc->>'key'
+		WHERE i.data_source_model_id = $1 AND i.parent_id IS NULL AND i.signature IS NOT NULL`, sourceID); err != nil {
 		return nil, err
 	}
-	for _, v := range versions {
-		if _, ok := out[v.Key]; ok {
-			out[v.Key] = v.Version
-		}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Key] = r.Version
 	}
 	return out, nil
 }

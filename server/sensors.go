@@ -38,19 +38,9 @@ func notPolled(src *qluster.DataSource) error {
 // not run. The poll of a data source with a schedule goes through its
 // scheduled poll, so the two never overlap; the schedule goes on after it.
 func (s *Server) RunSensorJobNow(ctx context.Context, req RunSensorJobNowRequestObject) (RunSensorJobNowResponseObject, error) {
-	e, err := s.engineOr()
-	if err != nil {
-		return nil, err
-	}
 	id := int64(req.DataSourceModelId)
-	if err := s.canSeeSource(ctx, id); err != nil {
-		return nil, err
-	}
-	src, err := s.store.GetDataSource(ctx, id)
+	e, _, err := s.pollable(ctx, id)
 	if err != nil {
-		return nil, err
-	}
-	if err := notPolled(src); err != nil {
 		return nil, err
 	}
 	if err := e.PollNow(ctx, id); err != nil {
@@ -59,23 +49,33 @@ func (s *Server) RunSensorJobNow(ctx context.Context, req RunSensorJobNowRequest
 	return RunSensorJobNow200JSONResponse{Result: fmt.Sprintf("data source %d is polled now", id)}, nil
 }
 
+// pollable is the engine and data source id when the acting user may
+// see it and its state lets it be polled (see notPolled).
+func (s *Server) pollable(ctx context.Context, id int64) (*qluster.Engine, *qluster.DataSource, error) {
+	e, err := s.engineOr()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.canSeeSource(ctx, id); err != nil {
+		return nil, nil, err
+	}
+	src, err := s.store.GetDataSource(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := notPolled(src); err != nil {
+		return nil, nil, err
+	}
+	return e, src, nil
+}
+
 // RunSensorCronjobNow runs the data source's scheduled poll now; the
 // schedule goes on after it, at its next tick. A data source without a
 // schedule, or not active, answers 409 naming the fix.
 func (s *Server) RunSensorCronjobNow(ctx context.Context, req RunSensorCronjobNowRequestObject) (RunSensorCronjobNowResponseObject, error) {
-	e, err := s.engineOr()
-	if err != nil {
-		return nil, err
-	}
 	id := int64(req.DataSourceModelId)
-	if err := s.canSeeSource(ctx, id); err != nil {
-		return nil, err
-	}
-	src, err := s.store.GetDataSource(ctx, id)
+	e, src, err := s.pollable(ctx, id)
 	if err != nil {
-		return nil, err
-	}
-	if err := notPolled(src); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(src.Schedule) == "" {

@@ -454,15 +454,7 @@ func (e *Engine) handleFile(ctx context.Context, data json.RawMessage) error {
 // like any file, and reports whether it did. A member reads its bytes from
 // the archive's backup: its key is the member's path in the archive.
 func (e *Engine) splitArchive(ctx context.Context, ds *Dataset, it *StoredItem) (bool, error) {
-	var src *DataSource
-	if it.DataSourceModelID != nil {
-		s, err := e.store.GetDataSource(ctx, *it.DataSourceModelID)
-		if err != nil {
-			return false, err
-		}
-		src = s
-	}
-	opts, err := AnalyzerOptions(ds, src)
+	src, opts, err := e.itemOptions(ctx, ds, it)
 	if err != nil {
 		return false, err
 	}

@@ -1,6 +1,7 @@
 package qluster
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -67,4 +68,21 @@ func AnalyzerOptions(d *Dataset, src *DataSource) (*analyzer.Options, error) {
 		return nil, fmt.Errorf("settings of dataset %d: %w", d.ID, err)
 	}
 	return opts, nil
+}
+
+// itemOptions reads the data source of a stored item (nil when it has
+// none) and the options the analyzer reads the file with.
+func (e *Engine) itemOptions(ctx context.Context, ds *Dataset, it *StoredItem) (*DataSource, *analyzer.Options, error) {
+	var src *DataSource
+	if it.DataSourceModelID != nil {
+		var err error
+		if src, err = e.store.GetDataSource(ctx, *it.DataSourceModelID); err != nil {
+			return nil, nil, err
+		}
+	}
+	opts, err := AnalyzerOptions(ds, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	return src, opts, nil
 }

@@ -2,6 +2,7 @@ package qluster
 
 import (
 	"sort"
+	"unicode/utf8"
 
 	"github.com/openqluster/qluster-go/analyzer"
 )
@@ -55,25 +56,9 @@ func recommendFields(plan *MigrationPlan, unexpected []string, samples map[strin
 
 // similarity is 1 - the Levenshtein distance of a and b over the longer length.
 func similarity(a, b string) float64 {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) == 0 && len(rb) == 0 {
+	la, lb := utf8.RuneCountInString(a), utf8.RuneCountInString(b)
+	if la == 0 && lb == 0 {
 		return 1
 	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return 1 - float64(prev[len(rb)])/float64(max(len(ra), len(rb)))
+	return 1 - float64(editDistance(a, b))/float64(max(la, lb))
 }

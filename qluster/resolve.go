@@ -1866,13 +1866,7 @@ func (e *Engine) valuesNotFitting(ctx context.Context, ds *Dataset, c *PlannedCo
 		if err != nil {
 			return nil, err
 		}
-		var src *DataSource
-		if it.DataSourceModelID != nil {
-			if src, err = e.store.GetDataSource(ctx, *it.DataSourceModelID); err != nil {
-				return nil, err
-			}
-		}
-		opts, err := AnalyzerOptions(ds, src)
+		_, opts, err := e.itemOptions(ctx, ds, it)
 		if err != nil {
 			return nil, err
 		}

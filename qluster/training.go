@@ -216,13 +216,7 @@ func (e *Engine) analyzeItem(ctx context.Context, job *TrainingJob, ds *Dataset,
 	if err != nil {
 		return nil, err
 	}
-	var src *DataSource
-	if it.DataSourceModelID != nil {
-		if src, err = e.store.GetDataSource(ctx, *it.DataSourceModelID); err != nil {
-			return nil, err
-		}
-	}
-	opts, err := AnalyzerOptions(ds, src)
+	_, opts, err := e.itemOptions(ctx, ds, it)
 	if err != nil {
 		return nil, err
 	}

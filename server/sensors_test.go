@@ -270,7 +270,7 @@ func TestSensorTakesFilesFromEverySource(t *testing.T) {
 			before := b.sourceAlertCount(src.Id, client.AlertTypeConnectionIssue)
 			kit.put("orders-5.csv", []byte("id,qty\n40,1\n")) // Dropbox lists through its API host: the download is what fails
 			target := kit.proxy.Target()
-			kit.proxy.SetTarget(closedAddr(t))
+			kit.proxy.SetTarget(testservers.ClosedAddr(t))
 			poll()
 			b.eventually("a connection_issue alert for the unreachable host", func() bool {
 				return b.sourceAlertCount(src.Id, client.AlertTypeConnectionIssue) > before
@@ -289,15 +289,6 @@ func TestSensorTakesFilesFromEverySource(t *testing.T) {
 			require.Equal(t, 3+largeRows+2+1+2+1+1, *b.data(ds.Id, client.GetDataParams{}).TotalRows)
 		})
 	}
-}
-
-// closedAddr is an address of 127.0.0.1 where nothing listens.
-func closedAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
 }
 
 // source reads a data source.

@@ -41,6 +41,14 @@ func (s *Server) canSeeSource(ctx context.Context, id int64) error {
 	return fmt.Errorf("%w: data source %d is not one of the sources your account is limited to; ask a superuser to add it to your data_source_model_ids", qluster.ErrForbidden, id)
 }
 
+// visibleSource reads a data source the acting user may see.
+func (s *Server) visibleSource(ctx context.Context, id int64) (*qluster.DataSource, error) {
+	if err := s.canSeeSource(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.GetDataSource(ctx, id)
+}
+
 // visibleSources is the list of data source ids the acting user is limited
 // to (never nil, possibly empty), or nil when it sees every source.
 func visibleSources(ctx context.Context) []int64 {
@@ -343,10 +351,7 @@ func checkPrivateKey(v *qluster.ValidationError, keyField, passField, key, passp
 // GetDataSource answers one data source, its secrets obfuscated.
 func (s *Server) GetDataSource(ctx context.Context, req GetDataSourceRequestObject) (GetDataSourceResponseObject, error) {
 	id := int64(req.DataSourceModelId)
-	if err := s.canSeeSource(ctx, id); err != nil {
-		return nil, err
-	}
-	d, err := s.store.GetDataSource(ctx, id)
+	d, err := s.visibleSource(ctx, id)
 	if err != nil {
 		return nil, err
 	}

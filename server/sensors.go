@@ -56,10 +56,7 @@ func (s *Server) pollable(ctx context.Context, id int64) (*qluster.Engine, *qlus
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := s.canSeeSource(ctx, id); err != nil {
-		return nil, nil, err
-	}
-	src, err := s.store.GetDataSource(ctx, id)
+	src, err := s.visibleSource(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -95,10 +92,7 @@ func (s *Server) RunSensorCronjobNow(ctx context.Context, req RunSensorCronjobNo
 // A data source without a schedule is left as it is.
 func (s *Server) DisableSensorCronjobNow(ctx context.Context, req DisableSensorCronjobNowRequestObject) (DisableSensorCronjobNowResponseObject, error) {
 	id := int64(req.DataSourceModelId)
-	if err := s.canSeeSource(ctx, id); err != nil {
-		return nil, err
-	}
-	src, err := s.store.GetDataSource(ctx, id)
+	src, err := s.visibleSource(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -110,10 +110,7 @@ var validationModelHeader = []any{"field_name", "field_type_in_db", "validation_
 // an included rule).
 func (s *Server) GetDataSourceValidationModel(ctx context.Context, req GetDataSourceValidationModelRequestObject) (GetDataSourceValidationModelResponseObject, error) {
 	id := int64(req.DataSourceModelId)
-	if err := s.canSeeSource(ctx, id); err != nil {
-		return nil, err
-	}
-	src, err := s.store.GetDataSource(ctx, id)
+	src, err := s.visibleSource(ctx, id)
 	if err != nil {
 		return nil, err
 	}

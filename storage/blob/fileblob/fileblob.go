@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/openqluster/qluster-go/qluster"
+	"github.com/openqluster/qluster-go/storage/blob"
 )
 
 var (
@@ -142,7 +143,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader) (int64, error
 
 // fill copies r into the temporary file f, syncs and closes it.
 func (b *Bucket) fill(ctx context.Context, f *os.File, r io.Reader) (int64, error) {
-	n, err := io.Copy(f, ctxReader{ctx: ctx, r: r})
+	n, err := io.Copy(f, blob.ContextReader(ctx, r))
 	if err == nil {
 		err = f.Sync()
 	}
@@ -269,17 +270,4 @@ func ValidateKey(key string) error {
 		}
 	}
 	return nil
-}
-
-// ctxReader stops a copy once ctx is done.
-type ctxReader struct {
-	ctx context.Context //nolint:containedctx // scoped to one Put call
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -294,7 +294,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader) (int64, error
 	defer cancel()
 	w := b.bucket.Object(b.prefix + key).NewWriter(wctx)
 	w.ChunkSize = b.chunkSize
-	n, err := io.Copy(w, ctxReader{ctx: ctx, r: r})
+	n, err := io.Copy(w, blob.ContextReader(ctx, r))
 	if err != nil {
 		// Cancelling the Writer's context abandons the upload; Close then
 		// only waits for it to stop.
@@ -450,17 +450,4 @@ func validateKey(prefix, key string) error {
 		return fmt.Errorf("invalid key %q: with the prefix it is longer than %d bytes", key, maxKeyLen)
 	}
 	return nil
-}
-
-// ctxReader stops a copy once ctx is done.
-type ctxReader struct {
-	ctx context.Context //nolint:containedctx // scoped to one Put call
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

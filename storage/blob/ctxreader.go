@@ -1,0 +1,22 @@
+package blob
+
+import (
+	"context"
+	"io"
+)
+
+// ContextReader returns a reader of r that fails with ctx's error once ctx
+// is done, so that a copy into storage stops between reads.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx: ctx, r: r} }
+
+type ctxReader struct {
+	ctx context.Context //nolint:containedctx // scoped to one copy
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

@@ -61,6 +61,16 @@ func kindOf(pgType string) cellKind {
 // handed to COPY.
 const flushAt = 256 << 10
 
+// flushFull writes the rows rw holds to w once they reach flushAt bytes.
+func flushFull(w io.Writer, rw *RowWriter) error {
+	if rw.Len() < flushAt {
+		return nil
+	}
+	_, err := w.Write(rw.Bytes())
+	rw.Reset()
+	return err
+}
+
 // LoadRows loads the rows of one file: it encodes them in PostgreSQL's binary
 // COPY format as rows produces them (in a goroutine, so reading and casting
 // the file overlap with the server's COPY) and loads them with Load.
@@ -154,11 +164,8 @@ func encodeGood(w io.Writer, p qluster.LoadParams, kinds []cellKind, rows qluste
 				rw.TextString(c.Text)
 			}
 		}
-		if rw.Len() >= flushAt {
-			if _, err := w.Write(rw.Bytes()); err != nil {
-				return err
-			}
-			rw.Reset()
+		if err := flushFull(w, &rw); err != nil {
+			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -198,11 +205,8 @@ func encodeBad(w io.Writer, p qluster.LoadParams, rows qluster.RowSource) error 
 		}
 		rw.TextArray(header)
 		rw.JSONB(errs)
-		if rw.Len() >= flushAt {
-			if _, err := w.Write(rw.Bytes()); err != nil {
-				return err
-			}
-			rw.Reset()
+		if err := flushFull(w, &rw); err != nil {
+			return err
 		}
 	}
 	if err := bad.Err(); err != nil {

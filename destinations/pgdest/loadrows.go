@@ -62,10 +62,16 @@ func kindOf(pgType string) cellKind {
 const flushAt = 256 << 10
 
 // flushFull writes the rows rw holds to w once they reach flushAt bytes.
+// It is called for every row, so the check stays inlined.
 func flushFull(w io.Writer, rw *RowWriter) error {
 	if rw.Len() < flushAt {
 		return nil
 	}
+	return flush(w, rw)
+}
+
+// flush writes the rows rw holds to w and empties it.
+func flush(w io.Writer, rw *RowWriter) error {
 	_, err := w.Write(rw.Bytes())
 	rw.Reset()
 	return err
